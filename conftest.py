@@ -1,0 +1,166 @@
+"""The fixed cast every permission test uses, and small builders for course data.
+
+`course` is a small course with a schedule; `instructor`, `ta`, `student` and
+`other_student` belong to it; `outsider` is a student of `other_course` only. Clients:
+`client` (anonymous, from pytest-django) and `client_of(user)` for a signed-in one.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from courseapp.coursefile import parse_course_file
+from courseapp.models import Course, Enrollment, Role
+from courseapp.services import course_load
+
+DEMO_COURSE_FILE = Path(__file__).parent / "courseapp" / "courses" / "mlsys-2025.yaml"
+
+SMALL_COURSE_FILE = """
+course:
+  code: {code}
+  title: {title}
+  term: Autumn 2025
+  lecturer: Ada Lovelace
+  time_zone: Asia/Hong_Kong
+  public: {public}
+  total_points: 100
+  meeting_time: 10:30-11:50
+  room: Room 101
+categories:
+  - {{key: training, name: Training}}
+  - {{key: inference, name: Inference}}
+weeks:
+  - number: 1
+    starts: 2025-09-01
+    meetings:
+      - {{date: 2025-09-02, topic: Introduction, slides: "https://example.org/intro.pdf"}}
+      - {{date: 2025-09-04, kind: holiday, topic: No class}}
+  - number: 2
+    starts: 2025-09-08
+    meetings:
+      - {{date: 2025-09-09, kind: presentation, topic: Presentation Session-1}}
+      - {{date: 2025-09-11, kind: review, topic: Final Review}}
+sessions:
+  - {{number: 1, date: 2025-09-09, category: training, slots: 2, slot_minutes: 30}}
+papers:
+  - {{key: zero, title: "ZeRO", category: training, year: 2020}}
+  - {{key: vllm, title: "vLLM", category: inference, year: 2023}}
+feedback_questions:
+  - {{key: organisation, label: Organisation, scale: [1, 5]}}
+grading:
+  presentation:
+    name: Presentation
+    points: 30
+    children:
+      - {{key: organisation, name: Organisation, points: 25, source: blend, peer_share: 0.7,
+         questions: [organisation]}}
+      - {{key: feedback-given, name: Feedback given, points: 5, source: feedback_given}}
+  report:
+    name: Report
+    points: 70
+    children:
+      - {{key: review, name: Literature review, points: 50, source: instructor}}
+      - {{key: plan, name: Research plan, points: 20, source: instructor}}
+letters:
+  - {{letter: A, min: 90}}
+  - {{letter: F, min: 0}}
+"""
+
+
+def small_course_text(*, code: str = "seminar", title: str = "Systems Seminar", public=False):
+    return SMALL_COURSE_FILE.format(code=code, title=title, public=str(public).lower())
+
+
+def load_course_text(text: str) -> Course:
+    spec = parse_course_file(text)
+    course_load(spec=spec)
+    return Course.objects.get(code=spec.course.code)
+
+
+def make_user(username: str, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password="pw", email=f"{username}@example.org", **extra
+    )
+    return user
+
+
+def enrol(user, course: Course, role: Role, student_id: str = "") -> Enrollment:
+    return Enrollment.objects.create(user=user, course=course, role=role, student_id=student_id)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def course(db) -> Course:
+    return load_course_text(small_course_text())
+
+
+@pytest.fixture
+def other_course(db) -> Course:
+    return load_course_text(small_course_text(code="other-seminar", title="Other Seminar"))
+
+
+@pytest.fixture
+def instructor(course):
+    user = make_user("prof")
+    enrol(user, course, Role.INSTRUCTOR)
+    return user
+
+
+@pytest.fixture
+def ta(course):
+    user = make_user("ta1")
+    enrol(user, course, Role.TA)
+    return user
+
+
+@pytest.fixture
+def student(course):
+    user = make_user("alice", first_name="Alice", last_name="Liddell")
+    enrol(user, course, Role.STUDENT, student_id="S001")
+    return user
+
+
+@pytest.fixture
+def other_student(course):
+    user = make_user("bob", first_name="Bob", last_name="Builder")
+    enrol(user, course, Role.STUDENT, student_id="S002")
+    return user
+
+
+@pytest.fixture
+def outsider(other_course):
+    """A student of another course: a stranger to `course`."""
+    user = make_user("mallory")
+    enrol(user, other_course, Role.STUDENT, student_id="S999")
+    return user
+
+
+@pytest.fixture
+def client_of(db):
+    """`client_of(user)`: a test client signed in as that user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def demo_course(db) -> Course:
+    """The demo course file as it is (the archive course)."""
+    return load_course_text(DEMO_COURSE_FILE.read_text())
+
+
+@pytest.fixture
+def today_in_week_2(time_machine):
+    """Freeze time on Wednesday of the small course's week 2 (Hong Kong noon)."""
+    time_machine.move_to(dt.datetime(2025, 9, 10, 4, 0, tzinfo=dt.UTC), tick=False)

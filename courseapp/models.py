@@ -1,0 +1,137 @@
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Asia/Hong_Kong)")
+
+
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Courses a visitor may see: public ones, plus every course the user belongs to."""
+        if user.is_authenticated and user.is_superuser:
+            return self
+        public = models.Q(schedule_public=True)
+        if not user.is_authenticated:
+            return self.filter(public)
+        return self.filter(public | models.Q(enrollments__user=user)).distinct()
+
+    def for_member(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(enrollments__user=user)
+
+
+class Course(models.Model):
+    """One run of a course (a term, a section). Every row of course data belongs to one."""
+
+    class PeerAggregate(models.TextChoices):
+        MEAN = "mean", "Mean"
+        MEDIAN = "median", "Median"
+        TRIMMED_MEAN = "trimmed_mean", "Trimmed mean"
+
+    code = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    term = models.CharField(max_length=100, blank=True)
+    lecturer = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    schedule_public = models.BooleanField(
+        default=False, help_text="Anyone, signed in or not, may read the schedule."
+    )
+    total_points = models.DecimalField(
+        max_digits=7, decimal_places=2, default=Decimal("100"), validators=[MinValueValidator(1)]
+    )
+
+    # Policies, all set by the course file.
+    signup_opens_at = models.DateTimeField(
+        null=True, blank=True, help_text="Students may book presentation slots from this moment."
+    )
+    signup_freeze_hours = models.PositiveIntegerField(
+        default=24, help_text="A slot closes to booking and dropping this long before its session."
+    )
+    feedback_window_hours = models.PositiveIntegerField(
+        default=72, help_text="Peer feedback counts as given in time within this many hours."
+    )
+    feedback_free_misses = models.PositiveIntegerField(
+        default=0, help_text="Feedback a student may miss without losing points."
+    )
+    peer_aggregate = models.CharField(
+        max_length=16, choices=PeerAggregate.choices, default=PeerAggregate.MEAN
+    )
+    peer_trim_fraction = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.10"),
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("0.49"))],
+        help_text="Share of ratings cut from each end for the trimmed mean.",
+    )
+    min_reviews = models.PositiveIntegerField(
+        default=3, help_text="Fewer peer reviews than this and the instructor's score stands alone."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", "Student"
+    TA = "ta", "TA"
+    INSTRUCTOR = "instructor", "Instructor"
+
+
+STAFF_ROLES = (Role.TA, Role.INSTRUCTOR)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def for_course(self, course):
+        return self.filter(course=course)
+
+    def students(self):
+        return self.filter(role=Role.STUDENT)
+
+    def staff(self):
+        return self.filter(role__in=STAFF_ROLES)
+
+
+class Enrollment(models.Model):
+    """A user's membership of one course, with their role in it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
+    student_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="enrollment_unique_user_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course.code} as {self.get_role_display()}"

@@ -1,0 +1,90 @@
+"""Per-course role checks, in one place for HTML views, DRF views and the admin.
+
+A role is held in one course only: a TA of course A has no rights in course B. A user who is
+not a member of a course gets 404 for its private resources (no hint that it exists); a
+member without the right role gets 403. Superusers act as instructors everywhere.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import permissions
+
+from courseapp.models import STAFF_ROLES, Course, Enrollment, Role
+
+
+def role_in(*, user, course: Course) -> Role | None:
+    """The user's role in the course, or None for a non-member."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.INSTRUCTOR
+    cache = getattr(user, "_course_roles", None)
+    if cache is None:
+        cache = user._course_roles = {}
+    if course.pk not in cache:
+        role = (
+            Enrollment.objects.filter(user=user, course=course)
+            .values_list("role", flat=True)
+            .first()
+        )
+        cache[course.pk] = Role(role) if role else None
+    return cache[course.pk]
+
+
+def is_staff_of(*, user, course: Course) -> bool:
+    return role_in(user=user, course=course) in STAFF_ROLES
+
+
+def can_view_schedule(*, user, course: Course) -> bool:
+    return course.schedule_public or role_in(user=user, course=course) is not None
+
+
+def course_for_member(
+    *, user, code: str, roles: Iterable[Role] | None = None
+) -> tuple[Course, Role]:
+    """The course with this code and the user's role in it, for a member's page.
+
+    Raises Http404 when the course does not exist or the user is not a member, and
+    PermissionDenied when the user is a member without one of `roles`.
+    """
+    course = Course.objects.filter(code=code).first()
+    role = role_in(user=user, course=course) if course else None
+    if course is None or role is None:
+        raise Http404("No such course.")
+    if roles is not None and role not in set(roles):
+        raise PermissionDenied("Your role in this course does not allow this.")
+    return course, role
+
+
+def courses_taught_by(user):
+    """Courses whose data the user may manage in the admin."""
+    if user.is_superuser:
+        return Course.objects.all()
+    return Course.objects.filter(
+        enrollments__user=user, enrollments__role=Role.INSTRUCTOR
+    ).distinct()
+
+
+def courses_staffed_by(user):
+    """Courses where the user is a TA or an instructor."""
+    if user.is_superuser:
+        return Course.objects.all()
+    return Course.objects.filter(
+        enrollments__user=user, enrollments__role__in=STAFF_ROLES
+    ).distinct()
+
+
+class CourseRolePermission(permissions.BasePermission):
+    """DRF permission for views under /api/courses/{code}/.
+
+    The view sets `allowed_roles` (None means any member). Resolves the course once and
+    leaves it on the request as `request.course` and `request.course_role`.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        roles = getattr(view, "allowed_roles", None)
+        course, role = course_for_member(user=request.user, code=view.kwargs["code"], roles=roles)
+        request.course, request.course_role = course, role
+        return True
