@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from courseapp.coursefile import parse_course_file
 from courseapp.models import Course, Enrollment, Role
@@ -150,6 +151,19 @@ def client_of(db):
         client = Client()
         client.force_login(user)
         return client
+
+    return make
+
+
+@pytest.fixture(params=["session", "token"])
+def api_client_of(request, client_of):
+    """`api_client_of(user)`: signed in by session cookie, then again by API token."""
+
+    def make(user) -> Client:
+        if request.param == "session":
+            return client_of(user)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Client(headers={"Authorization": f"Token {token.key}"})
 
     return make
 

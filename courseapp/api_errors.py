@@ -1,57 +1,90 @@
-"""One DRF exception handler: every API error is {"detail": ..., "code": ...}."""
+"""One DRF exception handler: every API error is {"detail": ..., "code": ...}.
 
-from django.core.exceptions import PermissionDenied
+| raised                                   | status | code                         |
+|------------------------------------------|--------|------------------------------|
+| DRF ValidationError (serializers)        | 400    | invalid                      |
+| Django ValidationError (services)        | 400    | invalid                      |
+| courseapp.errors.DomainError             | 409    | the error's own code         |
+| Http404, DRF NotFound                    | 404    | not_found                    |
+| PermissionDenied (Django's or DRF's)     | 403    | permission_denied            |
+| no credentials / bad credentials         | 401    | not_authenticated /          |
+|                                          |        | authentication_failed        |
+| any other APIException                   | its    | its code (parse_error, ...)  |
+
+Anything else is a bug and propagates (500), as DRF does.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from courseapp.errors import DomainError
 
 
-def _validation_detail(error: DjangoValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
-            for field, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)
-
-
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        # DRF's handler only rolls back for its own exceptions; a refused action must leave
+        # nothing behind even when the view runs in a request-wide transaction.
+        set_rollback()
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
+        set_rollback()
         return Response(
             {"detail": _validation_detail(exc), "code": "invalid"},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
+        # Http404's own message can name a model ("No Slot matches the given query"); a
+        # stranger probing for private courses must learn nothing from it.
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 
+    # Builds the response with its headers (WWW-Authenticate, Retry-After) and rolls back.
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": _flatten(exc.detail), "code": "invalid"}
-    elif isinstance(exc, exceptions.APIException):
+    else:
         codes = exc.get_codes()
         response.data = {
-            "detail": str(exc.detail),
+            "detail": _flatten(exc.detail),
+            # A detail given as a list or dict has one code per entry; name the kind instead.
             "code": codes if isinstance(codes, str) else exc.default_code,
         }
     return response
 
 
-def _flatten(detail, prefix: str = "") -> str:
-    if isinstance(detail, dict):
+def _validation_detail(error: DjangoValidationError) -> str:
+    if hasattr(error, "error_dict"):
         return "; ".join(
-            _flatten(value, f"{prefix}{key}: " if key != "non_field_errors" else prefix)
-            for key, value in detail.items()
+            f"{field}: {' '.join(messages)}" if field != NON_FIELD_ERRORS else " ".join(messages)
+            for field, messages in error.message_dict.items()
         )
+    return " ".join(error.messages)
+
+
+def _flatten(detail) -> str:
+    """One readable line from DRF's nested detail: `username: This field is required.`"""
+    if isinstance(detail, dict):
+        parts = []
+        for key, value in detail.items():
+            text = _flatten(value)
+            if text:
+                parts.append(text if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}: {text}")
+        return "; ".join(parts)
     if isinstance(detail, list):
-        return " ".join(_flatten(item, prefix) for item in detail)
-    return f"{prefix}{detail}"
+        texts = []
+        for index, item in enumerate(detail):
+            text = _flatten(item)
+            # A list of dicts comes from a `many=True` serializer: say which item is wrong.
+            if text:
+                texts.append(f"[{index}] {text}" if isinstance(item, dict) else text)
+        return " ".join(texts)
+    return str(detail)

@@ -88,3 +88,29 @@ class CourseRolePermission(permissions.BasePermission):
         course, role = course_for_member(user=request.user, code=view.kwargs["code"], roles=roles)
         request.course, request.course_role = course, role
         return True
+
+
+class PublicCourseOrMemberPermission(permissions.BasePermission):
+    """Reads of a public course's resource are open to anyone; the rest as for members.
+
+    A course that is not public answers exactly as CourseRolePermission does (404 for a
+    non-member, 403 for a member without one of the view's `allowed_roles`), except that an
+    anonymous visitor gets 401 whether or not the code exists, so that neither answer hints
+    that a private course is there. Leaves `request.course` and `request.course_role` (None
+    for a visitor who is not a member) like CourseRolePermission.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        code = view.kwargs["code"]
+        if request.method in permissions.SAFE_METHODS:
+            course = Course.objects.filter(code=code, schedule_public=True).first()
+            if course is not None:
+                request.course = course
+                request.course_role = role_in(user=request.user, course=course)
+                return True
+        if not request.user.is_authenticated:
+            return False  # DRF turns this into 401 not_authenticated
+        request.course, request.course_role = course_for_member(
+            user=request.user, code=code, roles=getattr(view, "allowed_roles", None)
+        )
+        return True
