@@ -3,35 +3,81 @@
 `parse_course_file(text)` turns the text into a validated `CourseSpec` or raises
 `CourseFileError` listing every problem with its location in the file, e.g.
 ``grading.report.children[1].points (line 212): ...``. The format is documented in
-docs/course-file.md. Checking runs in two passes: the shape of every entry (types, required
-and unknown keys) first, then, once the shape is sound, the rules that relate entries to
-each other (points adding up, sessions naming known categories, meetings inside their week).
+docs/course-file.md.
+
+Checking runs in two passes. The first checks the shape of every entry (types, required and
+unknown keys). The second checks the rules that relate entries to each other (points adding
+up, sessions naming known categories, meetings inside their week); a rule runs whenever the
+sections it reads passed the first pass, so one broken section does not hide the problems
+of the others.
 """
 
 import datetime as dt
+import difflib
+import functools
 import re
+import types
+import typing
 import zoneinfo
 from collections import Counter
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import yaml
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
-Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_TIME_RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
+_URL = URLValidator(schemes=["http", "https"])
 
-_TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+def _is_key(value: str) -> str:
+    if not _KEY.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid key: use lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def _is_url(value: str) -> str:
+    # The same check the database field runs, so that a file that passes here also saves.
+    try:
+        _URL(value)
+    except DjangoValidationError:
+        raise ValueError(f"{value!r} is not a web address (http://... or https://...)") from None
+    return value
+
+
+def _text(max_length: int | None = None, *, required: bool = False) -> Any:
+    """Text, stripped; the limits are those of the database column it is stored in."""
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1 if required else None, max_length=max_length
+        ),
+    ]
+
+
+Key = Annotated[str, StringConstraints(max_length=64), AfterValidator(_is_key)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_is_url)
+]
+Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+HOURS_A_YEAR = 366 * 24
+Source = Literal["instructor", "peer", "blend", "feedback_given"]
+SOURCES: tuple[str, ...] = typing.get_args(Source)
 
 
 class CourseFileError(Exception):
@@ -47,86 +93,92 @@ class _Strict(BaseModel):
 
 
 class TimeRange(_Strict):
+    """A time of day from `start` to `end`, written `10:30-11:50` in the file."""
+
     start: dt.time
     end: dt.time
 
-
-def _parse_time_range(value: Any) -> Any:
-    if isinstance(value, str):
-        match = _TIME_RANGE.match(value)
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        match = _TIME_RANGE.fullmatch(value)
         if not match:
-            raise ValueError("expected a time range like 10:30-11:50")
+            raise ValueError(f"{value!r} is not a time range like 10:30-11:50")
         h1, m1, h2, m2 = (int(part) for part in match.groups())
         try:
-            start, end = dt.time(h1, m1), dt.time(h2, m2)
+            return {"start": dt.time(h1, m1), "end": dt.time(h2, m2)}
         except ValueError as exc:
-            raise ValueError(f"not a valid time range: {exc}") from None
-        if end <= start:
+            raise ValueError(f"{value!r} is not a valid time range: {exc}") from None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeRange":
+        if self.end <= self.start:
             raise ValueError("the range must end after it starts")
-        return TimeRange(start=start, end=end)
+        return self
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # reads the disk: once is enough
+
+
+def _known_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Hong_Kong)")
     return value
 
 
 class CourseMeta(_Strict):
     code: Key
-    title: NonEmpty
-    term: Text = ""
-    lecturer: Text = ""
-    description: Text = ""
-    time_zone: str = "UTC"
+    title: _text(200, required=True)
+    term: _text(100) = ""
+    lecturer: _text(200) = ""
+    description: _text() = ""
+    time_zone: Annotated[str, AfterValidator(_known_zone)] = "UTC"
     public: bool = False
-    total_points: Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2)] = Decimal(100)
+    total_points: Annotated[Decimal, Field(ge=1, max_digits=7, decimal_places=2)] = Decimal(100)
     meeting_time: TimeRange | None = None
-    room: Text = ""
-
-    _time_range = field_validator("meeting_time", mode="before")(_parse_time_range)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value not in zoneinfo.available_timezones():
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Hong_Kong)")
-        return value
+    room: _text(100) = ""
 
 
 class Policies(_Strict):
     signup_opens: dt.datetime | None = None
-    signup_freeze_hours: Annotated[int, Field(ge=0)] = 24
-    feedback_window_hours: Annotated[int, Field(ge=0)] = 72
-    feedback_free_misses: Annotated[int, Field(ge=0)] = 0
+    signup_freeze_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 24
+    feedback_window_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 72
+    feedback_free_misses: Annotated[int, Field(ge=0, le=1000)] = 0
     peer_aggregate: Literal["mean", "median", "trimmed_mean"] = "mean"
     peer_trim_fraction: Annotated[Decimal, Field(ge=0, le=Decimal("0.49"), decimal_places=2)] = (
         Decimal("0.10")
     )
-    min_reviews: Annotated[int, Field(ge=0)] = 3
+    min_reviews: Annotated[int, Field(ge=0, le=1000)] = 3
 
 
 class CategorySpec(_Strict):
     key: Key
-    name: NonEmpty
-    description: Text = ""
+    name: _text(200, required=True)
+    description: _text() = ""
 
 
 class MeetingSpec(_Strict):
     date: dt.date
     kind: Literal["lecture", "presentation", "review", "holiday"] = "lecture"
-    topic: NonEmpty
+    topic: _text(300, required=True)
     slides: Url | None = None
     time: TimeRange | None = None
-    room: Text | None = None
-
-    _time_range = field_validator("time", mode="before")(_parse_time_range)
+    room: _text(100) | None = None
 
 
 class WeekSpec(_Strict):
     number: Annotated[int, Field(ge=1, le=60)]
     starts: dt.date
-    title: Text = ""
+    title: _text(200) = ""
     meetings: list[MeetingSpec] = []
 
 
 class SessionSpec(_Strict):
-    number: Annotated[int, Field(ge=1)]
+    number: Annotated[int, Field(ge=1, le=999)]
     date: dt.date
     category: Key
     slots: Annotated[int, Field(ge=1, le=50)]
@@ -137,9 +189,9 @@ class SessionSpec(_Strict):
 
 class PaperSpec(_Strict):
     key: Key
-    title: NonEmpty
-    authors: Text = ""
-    venue: Text = ""
+    title: _text(400, required=True)
+    authors: _text(500) = ""
+    venue: _text(200) = ""
     year: Annotated[int, Field(ge=1900, le=2200)] | None = None
     url: Url | None = None
     category: Key
@@ -147,32 +199,30 @@ class PaperSpec(_Strict):
 
 class QuestionSpec(_Strict):
     key: Key
-    label: NonEmpty
-    help: Text = ""
-    scale: tuple[int, int] = (1, 5)
+    label: _text(300, required=True)
+    help: _text() = ""
+    scale: tuple[Annotated[int, Field(ge=0, le=100)], Annotated[int, Field(ge=0, le=100)]] = (1, 5)
     floor: Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)] | None = None
     comment_required: bool = False
 
     @field_validator("scale")
     @classmethod
-    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+    def _scale_goes_up(cls, value: tuple[int, int]) -> tuple[int, int]:
         low, high = value
-        if low < 0 or high <= low:
-            raise ValueError(f"the scale [{low}, {high}] must go up from a minimum of 0 or more")
+        if high <= low:
+            raise ValueError(f"the scale [{low}, {high}] must go up: [min, max] with min < max")
         return value
-
-
-Source = Literal["instructor", "peer", "blend", "feedback_given"]
 
 
 class PartSpec(_Strict):
     """A rubric node without its key: top-level parts are keyed by their mapping key."""
 
-    name: NonEmpty
-    description: Text = ""
+    name: _text(200, required=True)
+    description: _text() = ""
     points: Points
     source: Source | None = None
-    peer_share: Decimal | None = None
+    # Checked against [0, 1] with the other rubric rules, where the message can say why.
+    peer_share: Annotated[Decimal, Field(decimal_places=3)] | None = None
     questions: list[Key] = []
     children: list["CriterionSpec"] = []
 
@@ -182,7 +232,7 @@ class CriterionSpec(PartSpec):
 
 
 class LetterSpec(_Strict):
-    letter: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8)]
+    letter: _text(8, required=True)
     min: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 
 
@@ -217,7 +267,7 @@ class CourseSpec(_Strict):
         """
         delta = dt.timedelta(weeks=weeks)
         data = self.model_dump()
-        data["course"]["code"] = f"{self.course.code}{code_suffix}"[:64]
+        data["course"]["code"] = f"{self.course.code}{code_suffix}"
         data["course"]["title"] = f"{self.course.title}{title_suffix}"
         if data["policies"]["signup_opens"] is not None:
             data["policies"]["signup_opens"] += delta
@@ -230,58 +280,46 @@ class CourseSpec(_Strict):
         return CourseSpec.model_validate(data)
 
 
-# --- YAML ---------------------------------------------------------------------------------
+# --- Reading the YAML ---------------------------------------------------------------------
+#
+# YAML 1.1, which PyYAML implements, guesses the type of every unquoted value: `10:30` is the
+# base-60 integer 630, `No` is false, `0755` is octal, `2025-02-30` crashes the date parser.
+# We take only the structure (mappings, lists, nulls) from YAML and keep every value as the
+# text the author wrote; the schema above then reads it as the type the key expects, with a
+# located message when it cannot.
+
+# libyaml's parser when PyYAML was built with it: twenty times faster on a course file.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's base-60 numbers: `10:30` must not become 630."""
+class _Problems:
+    """Problems found so far, each with its location and, when known, its line."""
 
+    def __init__(self) -> None:
+        self.lines: dict[tuple, int] = {}
+        self.items: list[tuple[int, str]] = []
 
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+    def add(self, loc: tuple, message: str, *, line: int | None = None) -> None:
+        # A missing key has no line of its own: use the entry it is missing from.
+        probe = loc
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        line = line or (self.lines.get(probe) if probe else None)
+        where = format_location(loc) + (f" (line {line})" if line else "")
+        self.items.append((line or 0, f"{where}: {message}"))
 
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
-def _index_nodes(node: yaml.Node, loc: tuple, lines: dict, problems: list[str]) -> None:
-    """Record the line of every location, and report keys written twice in one mapping."""
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                problems.append(
-                    f"{format_location((*loc, key))} (line {line}): "
-                    f"duplicate key, already given on line {seen[key]}"
-                )
-            seen[key] = line
-            _index_nodes(value_node, (*loc, key), lines, problems)
-            lines[(*loc, key)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_nodes(item, (*loc, index), lines, problems)
+    def messages(self) -> list[str]:
+        # In file order; problems without a line (a missing section) come first.
+        return [message for _, message in sorted(self.items, key=lambda item: item[0])]
 
 
 def format_location(loc: tuple) -> str:
+    """`("grading", "report", "children", 1, "points")` -> `grading.report.children[1].points`."""
     text = ""
     for part in loc:
         if isinstance(part, int):
@@ -291,96 +329,304 @@ def format_location(loc: tuple) -> str:
     return text or "(top level)"
 
 
-class _Problems:
-    def __init__(self, lines: dict):
-        self.lines = lines
-        self.items: list[tuple[int, str]] = []
+def _read_yaml(text: str, problems: _Problems) -> Any:
+    try:
+        root = yaml.compose(text, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(top level)"
+        message = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        raise CourseFileError([f"{where}: YAML syntax error: {message}"]) from None
+    except yaml.YAMLError as exc:
+        message = " ".join(str(exc).split())  # one line, like every other problem
+        raise CourseFileError([f"(top level): YAML syntax error: {message}"]) from None
+    if root is None:
+        raise CourseFileError(["(top level): the file is empty"])
+    return _node_data(root, (), problems, budget=[_MAX_ENTRIES])
 
-    def add(self, loc: tuple, message: str) -> None:
-        # The nearest enclosing location that has a line: a missing key has none of its own.
-        probe = loc
-        while probe and probe not in self.lines:
-            probe = probe[:-1]
-        line = self.lines.get(probe)
-        where = format_location(loc) + (f" (line {line})" if line else "")
-        self.items.append((line or 0, f"{where}: {message}"))
 
-    def sorted(self) -> list[str]:
-        return [message for _, message in sorted(self.items, key=lambda item: item[0])]
+# A course has a few thousand entries; aliases (*name) repeating a big anchor (&name) could
+# make a short file expand to millions.
+_MAX_ENTRIES = 100_000
 
 
-_MESSAGES = {
-    "missing": "missing required key",
-    "extra_forbidden": "unknown key",
+def _node_data(node: yaml.Node, loc: tuple, problems: _Problems, *, budget: list[int]) -> Any:
+    """Plain data from a YAML node: dicts, lists, None and str; lines and duplicates noted."""
+    budget[0] -= 1
+    if budget[0] < 0 or len(loc) > 50:
+        raise CourseFileError(
+            [f"{format_location(loc[:1])}: the file nests or repeats too deeply (YAML aliases?)"]
+        )
+    problems.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _NULL else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _node_data(item, (*loc, index), problems, budget=budget)
+            for index, item in enumerate(node.value)
+        ]
+    data: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.tag == _MERGE:
+            problems.add(loc, "YAML merge keys (<<) are not supported", line=line)
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.add(loc, "a key must be plain text", line=line)
+            continue
+        key = key_node.value
+        if key in key_lines:
+            problems.add(
+                (*loc, key),
+                f"key written twice in one mapping (first on line {key_lines[key]})",
+                line=line,
+            )
+            continue
+        # A key's line, rather than its value's, locates problems with the value.
+        key_lines[key] = problems.lines[(*loc, key)] = line
+        data[key] = _node_data(value_node, (*loc, key), problems, budget=budget)
+    return data
+
+
+# --- Shape: the first pass ----------------------------------------------------------------
+
+
+def _expected_keys(loc: tuple) -> list[str]:
+    """The keys the schema allows at a location (for suggesting one on a typo)."""
+    annotation: Any = CourseSpec
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int) and typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` and `Annotated[X, ...]` -> X."""
+    while True:
+        if typing.get_origin(annotation) is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is (
+            typing.Union
+        ):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+_TYPE_NAMES = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "decimal_type": "a number",
+    "decimal_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date like 2025-09-02",
+    "date_parsing": "a date like 2025-09-02",
+    "date_from_datetime_parsing": "a date like 2025-09-02",
+    "date_from_datetime_inexact": "a date like 2025-09-02",
+    "datetime_type": "a date and time like 2025-09-15T09:00",
+    "datetime_parsing": "a date and time like 2025-09-15T09:00",
+    "datetime_from_date_parsing": "a date and time like 2025-09-15T09:00",
+    "time_type": "a time like 10:30",
+    "time_parsing": "a time like 10:30",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+}
+
+_LIMITS = {
+    "greater_than_equal": ("ge", "at least {}"),
+    "greater_than": ("gt", "more than {}"),
+    "less_than_equal": ("le", "at most {}"),
+    "less_than": ("lt", "less than {}"),
+    "string_too_long": ("max_length", "at most {} characters long"),
+    "decimal_max_places": ("decimal_places", "given to at most {} decimal places"),
+    "decimal_max_digits": ("max_digits", "at most {} digits long"),
+    "too_short": ("min_length", "at least {} items long"),
+    "too_long": ("max_length", "at most {} items long"),
 }
 
 
-def parse_course_file(text: str) -> CourseSpec:
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise CourseFileError([f"{where}: YAML syntax error: {exc.problem or exc}"]) from None
-    except yaml.YAMLError as exc:
-        raise CourseFileError([f"YAML syntax error: {exc}"]) from None
-    if root is None:
-        raise CourseFileError(["(top level): the file is empty"])
+def _describe(error: dict) -> tuple[tuple, str]:
+    """A pydantic error as (location in the file, message for a course author)."""
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
+    if loc and loc[-1] == "[key]":
+        # A mapping key failed: pydantic names the key, then "[key]".
+        loc = loc[:-1]
+    if kind == "missing":
+        return loc, "missing required key"
+    if kind == "extra_forbidden":
+        expected = _expected_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), expected, n=1)
+        if hint:
+            return loc, f"unknown key (did you mean {hint[0]!r}?)"
+        return loc, "unknown key" + (f" (known keys: {', '.join(expected)})" if expected else "")
+    if kind == "value_error":
+        return loc, str(error["ctx"]["error"])
+    if kind == "literal_error":
+        return loc, f"{value!r} is not one of: {error['ctx']['expected']}"
+    if kind == "string_too_short":
+        return loc, "needs a value" if value in ("", None) else error["msg"]
+    if kind in _TYPE_NAMES:
+        expected = _TYPE_NAMES[kind]
+        if value is None:
+            return loc, "needs a value" + ("" if expected == "text" else f" ({expected})")
+        if isinstance(value, str):
+            # For dates and times pydantic says why after a comma: "..., day value is
+            # outside expected range". For the other types that is only "unable to parse".
+            _, _, why = error["msg"].partition(", ")
+            if why and kind.startswith(("date", "time")):
+                return loc, f"{value!r} is not {expected} ({why})"
+            return loc, f"{value!r} is not {expected}"
+        return loc, f"expected {_TYPE_NAMES[kind]}, not a {_kind_of(value)}"
+    if kind in _LIMITS:
+        name, template = _LIMITS[kind]
+        shown = f"{value!r} " if isinstance(value, (str, Decimal, int)) else ""
+        return loc, f"{shown}must be {template.format(error['ctx'][name])}"
+    return loc, error["msg"]
 
-    lines: dict = {}
-    duplicate_keys: list[str] = []
-    _index_nodes(root, (), lines, duplicate_keys)
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    problems = _Problems(lines)
+
+def _kind_of(value: Any) -> str:
+    return {dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
+
+
+def _check_shape(data: Any, problems: _Problems) -> tuple[CourseSpec | None, set[str]]:
+    """The validated spec, or a partial one of the sections that passed, and the broken ones."""
     if not isinstance(data, dict):
-        raise CourseFileError(["(top level): expected a mapping of sections (course, weeks, ...)"])
-
+        problems.add((), "expected a mapping of sections (course, weeks, grading, ...)")
+        return None, set()
     try:
-        spec = CourseSpec.model_validate(data)
+        return CourseSpec.model_validate(data), set()
     except ValidationError as exc:
         for error in exc.errors():
-            loc = tuple(part for part in error["loc"] if part not in ("function-before",))
-            # Pydantic names the branch of a union it tried; the file knows no such key.
-            loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
-            message = _MESSAGES.get(error["type"], error["msg"])
-            if error["type"] == "literal_error":
-                message = f"{error['input']!r} is not one of: {error['ctx']['expected']}"
-            problems.add(loc, message)
-        raise CourseFileError(duplicate_keys + problems.sorted()) from None
+            problems.add(*_describe(error))
+        broken = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    # Check the rules of the sections that are sound; a stand-in course keeps the model whole.
+    sound = {key: value for key, value in data.items() if key not in broken}
+    if "course" in broken:
+        sound["course"] = {"code": "course", "title": "Course"}
+    try:
+        return CourseSpec.model_validate(sound), broken
+    except ValidationError:
+        return None, broken
 
-    _check_rules(spec, problems)
-    if duplicate_keys or problems.items:
-        raise CourseFileError(duplicate_keys + problems.sorted())
+
+def parse_course_file(text: str) -> CourseSpec:
+    """The validated course described by `text`, or CourseFileError listing every problem."""
+    problems = _Problems()
+    data = _read_yaml(text, problems)
+    spec, broken = _check_shape(data, problems)
+    if spec is not None:
+        _check_rules(spec, problems, broken=broken)
+    if problems:
+        raise CourseFileError(problems.messages())
+    assert spec is not None
     return spec
 
 
-def _duplicates(problems: _Problems, items: list, attr: str, loc: tuple, what: str) -> None:
+# --- Rules: the second pass ---------------------------------------------------------------
+
+
+def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> None:
+    """Rules that relate entries to each other, each problem reported where it is.
+
+    A rule runs only when every section it reads passed the shape check: "unknown category"
+    would be noise while the categories themselves are broken.
+    """
+
+    def sound(*sections: str) -> bool:
+        return not broken.intersection(sections)
+
+    for section, attr, what in [
+        ("categories", "key", "category"),
+        ("weeks", "number", "week"),
+        ("sessions", "number", "session"),
+        ("papers", "key", "paper"),
+        ("feedback_questions", "key", "question"),
+        ("letters", "letter", "letter"),
+        ("letters", "min", "minimum"),
+    ]:
+        if sound(section):
+            _check_unique(problems, getattr(spec, section), attr, section, what)
+
+    categories = {category.key for category in spec.categories}
+    known = ", ".join(sorted(categories)) or "none defined"
+    presentations = _check_weeks(spec, problems) if sound("weeks") else None
+
+    if sound("sessions"):
+        session_dates: dict[dt.date, int] = {}
+        for s, session in enumerate(spec.sessions):
+            if sound("categories") and session.category not in categories:
+                problems.add(
+                    ("sessions", s, "category"),
+                    f"unknown category {session.category!r} (known: {known})",
+                )
+            if presentations is not None and session.date not in presentations:
+                problems.add(
+                    ("sessions", s, "date"),
+                    f"no meeting of kind presentation on {session.date} in weeks",
+                )
+            if session.date in session_dates:
+                problems.add(
+                    ("sessions", s, "date"),
+                    f"sessions[{session_dates[session.date]}] is on the same date",
+                )
+            session_dates.setdefault(session.date, s)
+            if session.slot_times is not None and len(session.slot_times) != session.slots:
+                problems.add(
+                    ("sessions", s, "slot_times"),
+                    f"{len(session.slot_times)} times given for {session.slots} slots",
+                )
+
+    if sound("papers", "categories"):
+        for p, paper in enumerate(spec.papers):
+            if paper.category not in categories:
+                problems.add(
+                    ("papers", p, "category"),
+                    f"unknown category {paper.category!r} (known: {known})",
+                )
+
+    if sound("grading"):
+        _check_rubric(spec, problems, broken=broken)
+
+
+def _check_unique(problems: _Problems, items: list, attr: str, section: str, what: str) -> None:
     first: dict[Any, int] = {}
     for index, item in enumerate(items):
         value = getattr(item, attr)
         if value in first:
+            shown = f"{value:g}" if isinstance(value, Decimal) else repr(value)
             problems.add(
-                (*loc, index, attr),
-                f"duplicate {what} {value!r} (first at {format_location((*loc, first[value]))})",
+                (section, index, attr),
+                f"duplicate {what} {shown} (first at {section}[{first[value]}])",
             )
         else:
             first[value] = index
 
 
-def _check_rules(spec: CourseSpec, problems: _Problems) -> None:
-    """Rules that relate entries to each other, each problem reported where it is."""
-    _duplicates(problems, spec.categories, "key", ("categories",), "category")
-    _duplicates(problems, spec.weeks, "number", ("weeks",), "week")
-    _duplicates(problems, spec.sessions, "number", ("sessions",), "session")
-    _duplicates(problems, spec.papers, "key", ("papers",), "paper")
-    _duplicates(problems, spec.feedback_questions, "key", ("feedback_questions",), "question")
-    _duplicates(problems, spec.letters, "letter", ("letters",), "letter")
-    _duplicates(problems, spec.letters, "min", ("letters",), "minimum")
-
-    categories = {category.key for category in spec.categories}
-    known_categories = ", ".join(sorted(categories)) or "none defined"
-
-    presentation_dates: Counter = Counter()
+def _check_weeks(spec: CourseSpec, problems: _Problems) -> set[dt.date]:
+    """Meetings fall inside their week; returns the dates of presentation meetings."""
+    presentations: Counter = Counter()
     for w, week in enumerate(spec.weeks):
         end = week.starts + dt.timedelta(days=6)
         for m, meeting in enumerate(week.meetings):
@@ -390,65 +636,34 @@ def _check_rules(spec: CourseSpec, problems: _Problems) -> None:
                     f"{meeting.date} is outside week {week.number} ({week.starts} to {end})",
                 )
             if meeting.kind == "presentation":
-                presentation_dates[meeting.date] += 1
-    for w, week in enumerate(spec.weeks):
-        for m, meeting in enumerate(week.meetings):
-            if meeting.kind == "presentation" and presentation_dates[meeting.date] > 1:
-                problems.add(
-                    ("weeks", w, "meetings", m, "date"),
-                    f"two presentation meetings on {meeting.date}; a session needs one",
-                )
-                presentation_dates[meeting.date] = 1  # report the clash once
-
-    session_dates: dict[dt.date, int] = {}
-    for s, session in enumerate(spec.sessions):
-        if session.category not in categories:
-            problems.add(
-                ("sessions", s, "category"),
-                f"unknown category {session.category!r} (known: {known_categories})",
-            )
-        if session.date not in presentation_dates:
-            problems.add(
-                ("sessions", s, "date"),
-                f"no meeting of kind presentation on {session.date} in weeks",
-            )
-        if session.date in session_dates:
-            problems.add(
-                ("sessions", s, "date"),
-                f"sessions[{session_dates[session.date]}] is on the same date",
-            )
-        session_dates.setdefault(session.date, s)
-        if session.slot_times is not None and len(session.slot_times) != session.slots:
-            problems.add(
-                ("sessions", s, "slot_times"),
-                f"{len(session.slot_times)} times given for {session.slots} slots",
-            )
-
-    for p, paper in enumerate(spec.papers):
-        if paper.category not in categories:
-            problems.add(
-                ("papers", p, "category"),
-                f"unknown category {paper.category!r} (known: {known_categories})",
-            )
-
-    _check_rubric(spec, problems)
+                presentations[meeting.date] += 1
+                if presentations[meeting.date] == 2:
+                    # A session is found by its date, so its meeting must be the only one.
+                    problems.add(
+                        ("weeks", w, "meetings", m, "date"),
+                        f"a second presentation meeting on {meeting.date}",
+                    )
+    return set(presentations)
 
 
-def _check_rubric(spec: CourseSpec, problems: _Problems) -> None:
+def _check_rubric(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> None:
     questions = {question.key for question in spec.feedback_questions}
-    first_key: dict[str, tuple] = {}
+    first_at: dict[str, tuple] = {}
     leaf_total = Decimal(0)
     for loc, key, node in spec.rubric():
-        if key in first_key:
+        is_child = loc[-2] == "children"
+        if key in first_at:
             problems.add(
-                (*loc, "key") if loc[-2] == "children" else loc,
-                f"duplicate criterion key {key!r} (first at {format_location(first_key[key])})",
+                (*loc, "key") if is_child else loc,
+                f"duplicate criterion key {key!r} (first at {format_location(first_at[key])})",
             )
         else:
-            first_key[key] = loc
+            first_at[key] = loc
 
         if node.peer_share is not None and not 0 <= node.peer_share <= 1:
-            problems.add((*loc, "peer_share"), f"{node.peer_share} is outside [0, 1]")
+            problems.add(
+                (*loc, "peer_share"), f"{node.peer_share:g} is outside [0, 1] (0.7 means 70%)"
+            )
 
         if node.children:
             children_sum = sum((child.points for child in node.children), Decimal(0))
@@ -457,16 +672,16 @@ def _check_rubric(spec: CourseSpec, problems: _Problems) -> None:
                     (*loc, "points"),
                     f"{node.points:g} points, but its children add up to {children_sum:g}",
                 )
-            for field in ("source", "peer_share"):
-                if getattr(node, field) is not None:
-                    problems.add((*loc, field), "only a leaf (a node without children) has one")
+            for attr in ("source", "peer_share"):
+                if getattr(node, attr) is not None:
+                    problems.add((*loc, attr), "only a leaf (a node without children) has one")
             if node.questions:
                 problems.add((*loc, "questions"), "only a leaf (a node without children) has any")
             continue
 
         leaf_total += node.points
         if node.source is None:
-            problems.add((*loc, "source"), "a leaf needs a source: " + ", ".join(Source.__args__))
+            problems.add((*loc, "source"), f"a leaf needs a source: {', '.join(SOURCES)}")
             continue
         if node.source == "blend" and node.peer_share is None:
             problems.add((*loc, "peer_share"), "a blend leaf needs a peer_share in [0, 1]")
@@ -480,6 +695,8 @@ def _check_rubric(spec: CourseSpec, problems: _Problems) -> None:
                 )
         elif node.questions:
             problems.add((*loc, "questions"), f"a {node.source} leaf takes no feedback questions")
+        if "feedback_questions" in broken:
+            continue
         for q, question in enumerate(node.questions):
             if question not in questions:
                 problems.add(
@@ -488,7 +705,7 @@ def _check_rubric(spec: CourseSpec, problems: _Problems) -> None:
                     f"(known: {', '.join(sorted(questions)) or 'none defined'})",
                 )
 
-    if spec.grading and leaf_total != spec.course.total_points:
+    if spec.grading and "course" not in broken and leaf_total != spec.course.total_points:
         problems.add(
             ("grading",),
             f"the leaves add up to {leaf_total:g} points, "

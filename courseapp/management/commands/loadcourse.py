@@ -1,0 +1,63 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from courseapp.coursefile import CourseFileError, parse_course_file
+from courseapp.services import course_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a course from a YAML course file (docs/course-file.md). Loading the "
+        "same file twice changes nothing; an invalid file changes nothing and lists every "
+        "problem with its location."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The course file, e.g. courseapp/courses/mlsys-2025.yaml")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Print what would change, and write nothing.",
+        )
+
+    def handle(self, *args, path: str, dry_run: bool, **options):
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"{path}: no such course file") from None
+        except IsADirectoryError:
+            raise CommandError(f"{path}: is a directory, not a course file") from None
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the file: {exc.strerror}") from None
+
+        try:
+            spec = parse_course_file(text)
+        except CourseFileError as exc:
+            raise CommandError(
+                _listing(f"{path} is not a valid course file", exc.problems)
+            ) from None
+        try:
+            report = course_load(spec=spec, dry_run=dry_run)
+        except ValidationError as exc:
+            raise CommandError(_listing(f"{path} could not be loaded", exc.messages)) from None
+
+        for line in report.lines():
+            self.stdout.write(line)
+        if report.changed:
+            self.stdout.write(self.style.SUCCESS(report.summary()))
+        else:
+            kept = f" ({len(report.kept)} kept in use)" if report.kept else ""
+            self.stdout.write(self.style.SUCCESS(f"{report.course_code}: no changes{kept}"))
+
+
+def _listing(heading: str, problems: list[str]) -> str:
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    # Nothing was written: the whole load runs in one transaction.
+    return "\n".join([f"{heading} ({count}; nothing was changed):", *problems])
