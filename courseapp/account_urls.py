@@ -1,1 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from courseapp import views
+
+# Not namespaced: Django's auth views and LOGIN_URL refer to these names as they are.
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]

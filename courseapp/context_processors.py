@@ -1,3 +1,54 @@
+"""What the base layout's navigation needs: the course in view and what the user may do there."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from courseapp.models import Role
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool = False
+
+
+def _course_links(request, course, role: Role | None) -> list[NavLink]:
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else ""
+    links = [
+        NavLink(
+            "Schedule",
+            reverse("schedule:course", args=[course.code]),
+            view_name == "schedule:course",
+        )
+    ]
+    if role is not None:
+        links.append(
+            NavLink(
+                "Dashboard",
+                reverse("courseapp:dashboard", args=[course.code]),
+                view_name == "courseapp:dashboard",
+            )
+        )
+    if role == Role.INSTRUCTOR:
+        links.append(
+            NavLink("Manage in admin", reverse("admin:courseapp_course_change", args=[course.pk]))
+        )
+    return links
+
+
 def course_navigation(request):
-    """Filled in by the pages work: the course in view and the user's role in it."""
-    return {}
+    """The course in view, the user's role in it, and the links that role may follow.
+
+    Course pages put the course and role on the request (`request.course`,
+    `request.course_role`) once they have checked access; this reads them and runs no query.
+    """
+    course = getattr(request, "course", None)
+    role = getattr(request, "course_role", None) if course is not None else None
+    return {
+        "nav_course": course,
+        "nav_role": role,
+        "nav_links": _course_links(request, course, role) if course is not None else [],
+    }

@@ -1,0 +1,90 @@
+"""The course schedule as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
+
+One VEVENT per meeting. A meeting with a time runs from its start to its end in the course's
+time zone, and the feed carries a VTIMEZONE for that zone so that every calendar app shows
+the class at the right local time. A meeting without a time is an all-day event.
+
+Holidays are kept, as transparent all-day "No class" events: a student who sees the usual
+Tuesday slot empty in their calendar should learn why, and a transparent event does not
+mark them busy.
+
+UIDs come from the course code, week number and position in the week (the natural key the
+course file uses), so they survive reloading the course file or rebuilding the database:
+calendar apps update an event in place instead of duplicating it.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from courseapp.models import Course
+from schedule.models import Meeting
+from schedule.selectors import MeetingRow, WeekRow
+
+PRODID = "-//courseapp//course schedule//EN"
+
+
+def meeting_uid(*, course: Course, row: MeetingRow) -> str:
+    return f"{course.code}-w{row.week.number}-{row.meeting.position}@courseapp"
+
+
+def _description(row: MeetingRow, course_url: str) -> str:
+    meeting = row.meeting
+    lines = [meeting.get_kind_display()]
+    if row.categories:
+        lines[0] += f": {', '.join(row.categories)}"
+    if meeting.slides_url:
+        lines.append(f"Slides: {meeting.slides_url}")
+    lines.append(f"Schedule: {course_url}")
+    return "\n".join(lines)
+
+
+def _event(*, course: Course, row: MeetingRow, course_url: str, stamp: dt.datetime) -> Event:
+    meeting = row.meeting
+    event = Event()
+    event.add("uid", meeting_uid(course=course, row=row))
+    event.add("dtstamp", stamp)
+    event.add("summary", f"{course.code}: {meeting.topic}")
+    if meeting.starts_at is not None and not row.is_holiday:
+        zone = course.tzinfo
+        start = dt.datetime.combine(meeting.date, meeting.starts_at, zone)
+        if meeting.ends_at is not None:
+            end = dt.datetime.combine(meeting.date, meeting.ends_at, zone)
+        else:
+            end = start + dt.timedelta(hours=1)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+    else:
+        # All-day: DTEND is exclusive, so a one-day event ends the next day.
+        event.add("dtstart", meeting.date)
+        event.add("dtend", meeting.date + dt.timedelta(days=1))
+    if row.is_holiday:
+        event.add("transp", "TRANSPARENT")
+    elif meeting.room:
+        event.add("location", meeting.room)
+    if meeting.slides_url:
+        event.add("url", meeting.slides_url)
+    event.add("categories", [Meeting.Kind(meeting.kind).label])
+    event.add("description", _description(row, course_url))
+    return event
+
+
+def course_calendar(*, course: Course, weeks: list[WeekRow], course_url: str) -> bytes:
+    """The feed for these weeks of the course, serialised."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{course.code}: {course.title}")
+    calendar.add("x-wr-timezone", course.time_zone)
+    calendar.add("refresh-interval", dt.timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    stamp = timezone.now()
+    for week in weeks:
+        for row in week.meetings:
+            calendar.add_component(
+                _event(course=course, row=row, course_url=course_url, stamp=stamp)
+            )
+    # Builds the VTIMEZONE of every zone the events use from the zoneinfo database.
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
