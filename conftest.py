@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from courseapp.coursefile import parse_course_file
 from courseapp.models import Course, Enrollment, Role
+from courseapp.roster import grant_instructor_access
 from courseapp.services import course_load
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courseapp" / "courses" / "mlsys-2025.yaml"
@@ -141,6 +142,30 @@ def outsider(other_course):
     user = make_user("mallory")
     enrol(user, other_course, Role.STUDENT, student_id="S999")
     return user
+
+
+@pytest.fixture
+def staff_instructor(instructor):
+    """The instructor with the admin access an instructor enrolment grants."""
+    grant_instructor_access(user=instructor)
+    return instructor
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+
+
+@pytest.fixture
+def client_as(request, client, client_of):
+    """`client_as("ta")`: a client signed in as that cast member ("anonymous": nobody)."""
+
+    def make(name: str) -> Client:
+        if name == "anonymous":
+            return client
+        return client_of(request.getfixturevalue(name))
+
+    return make
 
 
 @pytest.fixture

@@ -58,6 +58,25 @@ def course_for_member(
     return course, role
 
 
+class SignInRequired(Exception):
+    """An anonymous visitor asked for something only members may see."""
+
+
+def course_for_reader(*, user, code: str) -> tuple[Course, Role | None]:
+    """The course whose schedule `user` may read, and their role in it (None for visitors).
+
+    A public course's schedule is open to anyone. Otherwise: SignInRequired for an
+    anonymous visitor and Http404 for a signed-in non-member, whether or not the code names
+    a real course, so that neither answer reveals which private courses exist.
+    """
+    course = Course.objects.filter(code=code, schedule_public=True).first()
+    if course is not None:
+        return course, role_in(user=user, course=course)
+    if not user.is_authenticated:
+        raise SignInRequired
+    return course_for_member(user=user, code=code)
+
+
 def courses_taught_by(user):
     """Courses whose data the user may manage in the admin."""
     if user.is_superuser:
@@ -84,6 +103,8 @@ class CourseRolePermission(permissions.BasePermission):
     """
 
     def has_permission(self, request, view) -> bool:
+        if not request.user.is_authenticated:
+            return False  # DRF turns this into 401 not_authenticated
         roles = getattr(view, "allowed_roles", None)
         course, role = course_for_member(user=request.user, code=view.kwargs["code"], roles=roles)
         request.course, request.course_role = course, role
@@ -91,26 +112,19 @@ class CourseRolePermission(permissions.BasePermission):
 
 
 class PublicCourseOrMemberPermission(permissions.BasePermission):
-    """Reads of a public course's resource are open to anyone; the rest as for members.
+    """Reads of a public course are open to anyone; everything else as for members.
 
-    A course that is not public answers exactly as CourseRolePermission does (404 for a
-    non-member, 403 for a member without one of the view's `allowed_roles`), except that an
-    anonymous visitor gets 401 whether or not the code exists, so that neither answer hints
-    that a private course is there. Leaves `request.course` and `request.course_role` (None
-    for a visitor who is not a member) like CourseRolePermission.
+    As `course_for_reader`, with 401 for an anonymous visitor. Leaves `request.course` and
+    `request.course_role` (None for a visitor who is not a member) like CourseRolePermission.
     """
 
     def has_permission(self, request, view) -> bool:
-        code = view.kwargs["code"]
-        if request.method in permissions.SAFE_METHODS:
-            course = Course.objects.filter(code=code, schedule_public=True).first()
-            if course is not None:
-                request.course = course
-                request.course_role = role_in(user=request.user, course=course)
-                return True
-        if not request.user.is_authenticated:
+        if request.method not in permissions.SAFE_METHODS:
+            return CourseRolePermission().has_permission(request, view)
+        try:
+            request.course, request.course_role = course_for_reader(
+                user=request.user, code=view.kwargs["code"]
+            )
+        except SignInRequired:
             return False  # DRF turns this into 401 not_authenticated
-        request.course, request.course_role = course_for_member(
-            user=request.user, code=code, roles=getattr(view, "allowed_roles", None)
-        )
         return True

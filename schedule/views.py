@@ -17,38 +17,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from courseapp.models import Course, Role
-from courseapp.permissions import course_for_member, role_in
+from courseapp.permissions import SignInRequired, course_for_member, course_for_reader
 from grading.selectors import letter_scale, rubric_tree
 from schedule.ical import course_calendar
 from schedule.selectors import course_schedule
 
 
-class _LoginNeeded(Exception):
-    pass
-
-
-def _readable_course(*, user, code: str) -> tuple[Course, Role | None]:
-    """The course whose schedule `user` may read, and their role in it (None for visitors).
-
-    Raises _LoginNeeded for an anonymous visitor of anything but a public course, and
-    Http404 for a signed-in user who is not a member.
-    """
-    course = Course.objects.filter(code=code).first()
-    if course is not None and course.schedule_public:
-        return course, role_in(user=user, course=course)
-    if not user.is_authenticated:
-        raise _LoginNeeded
-    role = role_in(user=user, course=course) if course is not None else None
-    if role is None:
-        raise Http404("No such course.")
-    return course, role
-
-
 def course_page(request, code: str):
     try:
-        course, role = _readable_course(user=request.user, code=code)
-    except _LoginNeeded:
+        course, role = course_for_reader(user=request.user, code=code)
+    except SignInRequired:
         return redirect_to_login(request.get_full_path())
     request.course, request.course_role = course, role
 
@@ -91,8 +69,8 @@ def _feed_user(request):
 
 def ical_feed(request, code: str):
     try:
-        course, _role = _readable_course(user=_feed_user(request), code=code)
-    except _LoginNeeded:
+        course, _role = course_for_reader(user=_feed_user(request), code=code)
+    except SignInRequired:
         return redirect_to_login(request.get_full_path())
     course_url = request.build_absolute_uri(reverse("schedule:course", args=[course.code]))
     weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))

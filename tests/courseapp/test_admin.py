@@ -29,23 +29,6 @@ def other_instructor(other_course):
     return user
 
 
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "pw")
-
-
-@pytest.fixture
-def client_as(request, client, client_of):
-    """`client_as("ta")`: a client signed in as that cast member ("anonymous": nobody)."""
-
-    def make(name: str):
-        if name == "anonymous":
-            return client
-        return client_of(request.getfixturevalue(name))
-
-    return make
-
-
 def csv_upload(*rows: str, data: bytes | None = None) -> SimpleUploadedFile:
     content = data if data is not None else "\n".join([HEADER, *rows]).encode()
     return SimpleUploadedFile("roster.csv", content, content_type="text/csv")

@@ -16,27 +16,6 @@ CHANGELISTS = {
 }
 
 
-@pytest.fixture
-def staff_instructor(instructor):
-    grant_instructor_access(user=instructor)
-    return instructor
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "pw")
-
-
-@pytest.fixture
-def client_as(request, client, client_of):
-    def make(name: str):
-        if name == "anonymous":
-            return client
-        return client_of(request.getfixturevalue(name))
-
-    return make
-
-
 @pytest.mark.parametrize("who", ["anonymous", "student", "other_student", "ta", "outsider"])
 @pytest.mark.parametrize("url", CHANGELISTS.values())
 def test_presentations_admin_is_closed_to_non_instructors(

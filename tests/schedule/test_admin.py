@@ -11,27 +11,6 @@ from schedule.models import Meeting, Week
 User = get_user_model()
 
 
-@pytest.fixture
-def staff_instructor(instructor):
-    grant_instructor_access(user=instructor)
-    return instructor
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "pw")
-
-
-@pytest.fixture
-def client_as(request, client, client_of):
-    def make(name: str):
-        if name == "anonymous":
-            return client
-        return client_of(request.getfixturevalue(name))
-
-    return make
-
-
 def week_of(course, number: int) -> Week:
     return Week.objects.get(course=course, number=number)
 
