@@ -152,6 +152,15 @@ def staff_instructor(instructor):
 
 
 @pytest.fixture
+def demo_instructor(demo_course):
+    """An instructor of the demo course, with admin access."""
+    user = make_user("instructor")
+    enrol(user, demo_course, Role.INSTRUCTOR)
+    grant_instructor_access(user=user)
+    return user
+
+
+@pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.org", "pw")
 

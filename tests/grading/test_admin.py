@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 
 from conftest import enrol
 from courseapp.models import Role
-from courseapp.roster import grant_instructor_access
 from grading.models import Criterion, LetterGrade
 
 User = get_user_model()
@@ -196,14 +195,6 @@ def test_a_criterion_cannot_take_another_courses_feedback_question(
         "Organisation belongs to another course."
     ]
     assert list(leaf.feedback_questions.values_list("course_id", flat=True)) == [course.pk]
-
-
-@pytest.fixture
-def demo_instructor(demo_course):
-    user = User.objects.create_user("instructor", password="pw")
-    enrol(user, demo_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=user)
-    return user
 
 
 @pytest.mark.parametrize("url", [CRITERIA, LETTERS])

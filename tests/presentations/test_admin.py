@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 
 from conftest import enrol
 from courseapp.models import Role
-from courseapp.roster import grant_instructor_access
 from presentations.models import Category, FeedbackQuestion, Paper, Slot
 
 User = get_user_model()
@@ -145,14 +144,6 @@ def test_slot_form_offers_only_presentation_sessions_of_taught_courses(
 
     meetings = list(form.fields["meeting"].queryset)
     assert [(m.course_id, m.kind) for m in meetings] == [(course.pk, "presentation")]
-
-
-@pytest.fixture
-def demo_instructor(demo_course):
-    user = User.objects.create_user("instructor", password="pw")
-    enrol(user, demo_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=user)
-    return user
 
 
 @pytest.mark.parametrize("url", CHANGELISTS.values())

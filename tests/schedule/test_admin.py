@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 
 from conftest import enrol
 from courseapp.models import Role
-from courseapp.roster import grant_instructor_access
 from schedule.models import Meeting, Week
 
 User = get_user_model()
@@ -187,14 +186,6 @@ def test_meetings_added_inline_take_their_weeks_course(staff_instructor, course,
         week.pk,
         dt.date(2025, 9, 12),
     )
-
-
-@pytest.fixture
-def demo_instructor(demo_course):
-    user = User.objects.create_user("instructor", password="pw")
-    enrol(user, demo_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=user)
-    return user
 
 
 @pytest.mark.parametrize("url", ["/admin/schedule/week/", "/admin/schedule/meeting/"])
