@@ -173,8 +173,10 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: a request without credentials then gets the token scheme's 401
-        # challenge rather than 403, and a request carrying a token skips the CSRF check.
+        # Token first, on purpose: DRF answers a request without credentials with the first
+        # scheme's challenge, and only the token scheme has one (`WWW-Authenticate: Token`),
+        # which makes that answer 401 rather than the 403 of "signed in but not allowed".
+        # A request carrying a token is also spared the session scheme's CSRF check.
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
