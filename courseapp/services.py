@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from courseapp.coursefile import CourseSpec, SessionSpec
 from courseapp.models import Course
+from grading.models import Criterion, LetterGrade
+from presentations.models import Category, FeedbackQuestion, Paper, Slot
+from schedule.models import Meeting, Week
 
 
 @dataclass(frozen=True)
@@ -191,10 +194,6 @@ def course_load(*, spec: CourseSpec, dry_run: bool = False) -> LoadReport:
 
     Raises django.core.exceptions.ValidationError if a row fails the model's own checks.
     """
-    from grading.models import Criterion, LetterGrade
-    from presentations.models import Category, FeedbackQuestion, Paper, Slot
-    from schedule.models import Meeting, Week
-
     meta, policies = spec.course, spec.policies
     report = LoadReport(course_code=meta.code, dry_run=dry_run)
     signup_opens = policies.signup_opens
@@ -457,12 +456,8 @@ def _depths(criteria: Iterable) -> dict[int, int]:
 
 # The rows a course file describes. Deleting one of them may take others of these along (a
 # meeting's slots); anything else it would take along, students or graders made.
-def _course_file_models() -> set[type[models.Model]]:
-    from grading.models import Criterion, LetterGrade
-    from presentations.models import Category, FeedbackQuestion, Paper, Slot
-    from schedule.models import Meeting, Week
-
-    return {
+COURSE_FILE_MODELS: frozenset[type[models.Model]] = frozenset(
+    {
         Week,
         Meeting,
         Category,
@@ -473,6 +468,7 @@ def _course_file_models() -> set[type[models.Model]]:
         Criterion.feedback_questions.through,
         LetterGrade,
     }
+)
 
 
 def _prune(report: LoadReport, row: models.Model, label: str) -> None:
@@ -501,13 +497,12 @@ def _used_by(row: models.Model) -> list[str]:
         return _count_rows(exc.protected_objects)
     except RestrictedError as exc:
         return _count_rows(exc.restricted_objects)
-    file_models = _course_file_models()
     counts: Counter = Counter()
     for model, instances in collector.data.items():
-        if model not in file_models and instances:
+        if model not in COURSE_FILE_MODELS and instances:
             counts[model] += len(instances)
     for queryset in collector.fast_deletes:
-        if queryset.model not in file_models:
+        if queryset.model not in COURSE_FILE_MODELS:
             counts[queryset.model] += queryset.count()
     return [_plural(model, count) for model, count in counts.items() if count]
 

@@ -353,7 +353,7 @@ def test_a_row_whose_deletion_would_take_other_data_along_counts_as_used(course,
     # come in later issues, perhaps with CASCADE). Treating slots as such a model shows the
     # guard: the meeting is in use because deleting it would take its two slots along.
     monkeypatch.setattr(
-        services, "_course_file_models", lambda: {Week, Meeting, Category, Paper, Criterion}
+        services, "COURSE_FILE_MODELS", frozenset({Week, Meeting, Category, Paper, Criterion})
     )
     session = Meeting.objects.get(course=course, session_number=1)
 
