@@ -28,6 +28,7 @@ from courseapp.roster import (
     RosterChangedError,
     RosterError,
     grant_instructor_access,
+    instructor_group,
     roster_import,
 )
 
@@ -337,9 +338,11 @@ class CourseAdmin(CourseScopedAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is Enrollment:
             saved = [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]
-            for enrolment in saved:
-                if enrolment.role == Role.INSTRUCTOR:
-                    grant_instructor_access(user=enrolment.user)
+            instructors = [e.user for e in saved if e.role == Role.INSTRUCTOR]
+            if instructors:
+                group = instructor_group()
+                for user in instructors:
+                    grant_instructor_access(user=user, group=group)
 
     def get_urls(self):
         return [

@@ -318,6 +318,7 @@ def roster_import(
         raise RosterError([message for _, message in problems])
     User = get_user_model()
     report = RosterReport(course_code=course.code)
+    group = None
 
     with transaction.atomic():
         # One import of a course at a time: the student-id check below reads the whole roster
@@ -370,8 +371,10 @@ def roster_import(
                 elif not user_changes:
                     report.unchanged.append(row.username)
 
-            if row.role == Role.INSTRUCTOR and grant_instructor_access(user=user):
-                report.access_granted.append(row.username)
+            if row.role == Role.INSTRUCTOR:
+                group = group or instructor_group()
+                if grant_instructor_access(user=user, group=group):
+                    report.access_granted.append(row.username)
 
         in_file = {row.username for row in rows}
         report.not_in_file = [
@@ -497,13 +500,14 @@ def instructor_group() -> Group:
     return group
 
 
-def grant_instructor_access(*, user) -> bool:
+def grant_instructor_access(*, user, group: Group | None = None) -> bool:
     """Let an instructor into the admin: staff status and the instructors' group.
 
     What they see there is limited to the courses they teach. Returns whether anything
-    changed (False when they already had both).
+    changed (False when they already had both). A caller granting several people passes
+    `group` (from `instructor_group()`) so that the group is checked once.
     """
-    group = instructor_group()
+    group = group or instructor_group()
     changed = False
     if not user.is_staff:
         user.is_staff = True
