@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from courseapp.forms import CourseScopedModelForm, RosterApplyForm, RosterUploadForm
-from courseapp.models import Course, Enrollment, Role
+from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
 from courseapp.roster import (
     RosterChangedError,
@@ -514,3 +514,38 @@ class CourseUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(CourseScopedAdmin):
+    """The audit log, read-only: per course, filtered by action and actor."""
+
+    list_display = ("created_at", "course_code", "actor_label", "action", "object_label", "via")
+    list_filter = (("course", CourseRelatedFilter), "action", "via", "actor_label")
+    search_fields = ("object_label", "actor_label", "action", "reason")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "created_at",
+        "course",
+        "course_code",
+        "actor",
+        "actor_label",
+        "action",
+        "via",
+        "object_type",
+        "object_id",
+        "object_label",
+        "old",
+        "new",
+        "reason",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -135,3 +135,54 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course.code} as {self.get_role_display()}"
+
+
+class AuditEntry(models.Model):
+    """One important change: who did what to which row, old and new values, and why.
+
+    Services write it in the same transaction as the change (courseapp.audit.audit_record),
+    so the log never claims a change that was rolled back, nor misses one that was made.
+    Entries outlive what they describe: the course, the actor and the row keep their labels
+    here when they are deleted.
+    """
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        PAGE = "page", "Page"
+        API = "api", "API"
+        COMMAND = "command", "Command"
+        ROSTER = "roster", "Roster import"
+        COURSE_FILE = "course_file", "Course file"
+        SYSTEM = "system", "System"
+
+    course = models.ForeignKey(
+        Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
+    course_code = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    via = models.CharField(max_length=16, choices=Via.choices)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [models.Index(fields=["course", "-created_at"], name="audit_course_time")]
+
+    def __str__(self) -> str:
+        who = self.actor_label or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_label}"
