@@ -108,12 +108,21 @@ class EnrollmentQuerySet(models.QuerySet):
     def students(self):
         return self.filter(role=Role.STUDENT)
 
-    def staff(self):
-        return self.filter(role__in=STAFF_ROLES)
+    def active(self):
+        return self.filter(status=Enrollment.Status.ACTIVE)
 
 
 class Enrollment(models.Model):
-    """A user's membership of one course, with their role in it."""
+    """A user's membership of one course, with their role in it.
+
+    A withdrawn member keeps all their data (bookings, feedback, scores) but drops out of
+    sign-up, assignment, owed feedback, class lists and the gradebook's default view.
+    Nobody is ever unenrolled: withdrawal is the way out, and it can be undone.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
@@ -121,6 +130,12 @@ class Enrollment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     student_id = models.CharField(max_length=64, blank=True)
+    section = models.CharField(
+        max_length=64, blank=True, help_text="Roster section, e.g. phd; policies may differ by it."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EnrollmentQuerySet.as_manager()
@@ -135,6 +150,10 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course.code} as {self.get_role_display()}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
 
 class AuditEntry(models.Model):
