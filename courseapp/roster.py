@@ -654,17 +654,7 @@ def _apply(plan: _Plan, report: RosterReport, *, actor) -> list:
             user.pk = ids[user.username]
     for user in new_users:
         plan.users[user.username] = user
-        entries.append(
-            audit_entry(
-                course=course,
-                actor=actor,
-                action="user.create",
-                via=Via.ROSTER,
-                obj=user,
-                label=user.username,
-                new={name: getattr(user, name) for name in _DETAILS},
-            )
-        )
+    created = {user.pk for user in new_users}
 
     for row in plan.rows:
         user = plan.users[plan.username_of[row.row]]
@@ -710,7 +700,16 @@ def _apply(plan: _Plan, report: RosterReport, *, actor) -> list:
                     **{name: new for name, (_, new) in changes.items()},
                 )
     Enrollment.objects.bulk_create(new_enrolments, batch_size=BATCH_SIZE)
+    # One entry a new person: their enrolment, and the account when the import made it.
     for enrolment in new_enrolments:
+        user = enrolment.user
+        new = {
+            "role": enrolment.role,
+            "student_id": enrolment.student_id,
+            "section": enrolment.section,
+        }
+        if user.pk in created:
+            new["account"] = {name: getattr(user, name) for name in ("username", *_DETAILS)}
         entries.append(
             audit_entry(
                 course=course,
@@ -718,12 +717,8 @@ def _apply(plan: _Plan, report: RosterReport, *, actor) -> list:
                 action="enrollment.create",
                 via=Via.ROSTER,
                 obj=enrolment,
-                label=f"{enrolment.user.username} in {course.code}",
-                new={
-                    "role": enrolment.role,
-                    "student_id": enrolment.student_id,
-                    "section": enrolment.section,
-                },
+                label=f"{user.username} in {course.code}",
+                new=new,
             )
         )
     audit_record_many(entries)

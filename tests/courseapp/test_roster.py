@@ -592,12 +592,22 @@ def test_every_change_of_an_import_is_in_the_audit_log(course, student, instruct
     )
     assert sorted(entries) == sorted(
         [
-            ("user.create", "carol", "prof", "roster"),
             ("enrollment.create", "carol in seminar", "prof", "roster"),
             ("enrollment.role", "alice in seminar", "prof", "roster"),
             ("roster.import", "seminar", "prof", "roster"),
         ]
     )
+    assert AuditEntry.objects.get(action="enrollment.create").new == {
+        "role": "student",
+        "student_id": "S100",
+        "section": "",
+        "account": {
+            "username": "carol",
+            "email": "carol@example.org",
+            "first_name": "",
+            "last_name": "",
+        },
+    }
     role_change = AuditEntry.objects.get(action="enrollment.role")
     assert (role_change.old, role_change.new) == ({"role": "student"}, {"role": "ta"})
 
