@@ -12,6 +12,13 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Asia/Hong_Kong)")
 
 
+class CourseScopedQuerySet(models.QuerySet):
+    """Base of every queryset of course data: `Model.objects.for_course(course)`."""
+
+    def for_course(self, course):
+        return self.filter(course=course)
+
+
 class CourseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Courses a visitor may see: public ones, plus every course the user belongs to."""
@@ -101,10 +108,7 @@ class Role(models.TextChoices):
 STAFF_ROLES = (Role.TA, Role.INSTRUCTOR)
 
 
-class EnrollmentQuerySet(models.QuerySet):
-    def for_course(self, course):
-        return self.filter(course=course)
-
+class EnrollmentQuerySet(CourseScopedQuerySet):
     def students(self):
         return self.filter(role=Role.STUDENT)
 

@@ -3,13 +3,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from courseapp.models import Course
+from courseapp.models import Course, CourseScopedQuerySet
 from schedule.models import Meeting
-
-
-class CourseScopedQuerySet(models.QuerySet):
-    def for_course(self, course):
-        return self.filter(course=course)
 
 
 class Category(models.Model):
