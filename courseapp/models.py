@@ -43,6 +43,10 @@ class Course(models.Model):
         MEDIAN = "median", "Median"
         TRIMMED_MEAN = "trimmed_mean", "Trimmed mean"
 
+    class PaperAssignment(models.TextChoices):
+        CLAIM = "claim", "Students claim free papers"
+        PREFERENCES = "preferences", "Students rank papers; the instructor assigns"
+
     code = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     term = models.CharField(max_length=100, blank=True)
@@ -82,6 +86,35 @@ class Course(models.Model):
     min_reviews = models.PositiveIntegerField(
         default=3, help_text="Fewer peer reviews than this and the instructor's score stands alone."
     )
+    paper_assignment = models.CharField(
+        max_length=16,
+        choices=PaperAssignment.choices,
+        default=PaperAssignment.CLAIM,
+        help_text="How students get their papers.",
+    )
+    papers_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Claim mode: claims close. Preference mode: rankings close.",
+    )
+    preferences_max = models.PositiveSmallIntegerField(
+        default=5, help_text="Preference mode: how many papers a student may rank."
+    )
+    proposals_allowed = models.BooleanField(
+        default=False, help_text="Students may propose a paper for the instructor to approve."
+    )
+    talks_per_student = models.PositiveSmallIntegerField(
+        default=1, help_text="Talks each student gives (each with its own paper and slot)."
+    )
+    talks_by_section = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Talks per roster section where it differs, e.g. {"phd": 2}.',
+    )
+    signup_category_must_match = models.BooleanField(
+        default=True,
+        help_text="A student with a paper books only sessions of the paper's category.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,6 +130,11 @@ class Course(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def talks_for(self, enrollment: "Enrollment") -> int:
+        """How many talks this student gives: by their section when the course says so."""
+        by_section = self.talks_by_section or {}
+        return int(by_section.get(enrollment.section, self.talks_per_student))
 
 
 class Role(models.TextChoices):
