@@ -420,7 +420,9 @@ class EnrollmentAdmin(ReasonActionsMixin, CourseScopedAdmin):
             via=Via.ADMIN,
         )
 
-    @admin.action(description="Withdraw the selected people (keeps their data)")
+    @admin.action(
+        description="Withdraw the selected people (keeps their data)", permissions=["change"]
+    )
     def withdraw(self, request, queryset):
         return self.reason_action(
             request,
@@ -428,13 +430,13 @@ class EnrollmentAdmin(ReasonActionsMixin, CourseScopedAdmin):
             title="Withdraw people",
             verb="Withdraw",
             reason_required=True,
-            apply=lambda enrollment, reason: enrollment_withdraw(
-                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=reason
+            apply=lambda enrollment, data: enrollment_withdraw(
+                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=data["reason"]
             ),
             done="withdrawn",
         )
 
-    @admin.action(description="Reinstate the selected people")
+    @admin.action(description="Reinstate the selected people", permissions=["change"])
     def reinstate(self, request, queryset):
         return self.reason_action(
             request,
@@ -442,8 +444,8 @@ class EnrollmentAdmin(ReasonActionsMixin, CourseScopedAdmin):
             title="Reinstate people",
             verb="Reinstate",
             reason_required=False,
-            apply=lambda enrollment, reason: enrollment_reinstate(
-                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=reason
+            apply=lambda enrollment, data: enrollment_reinstate(
+                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=data["reason"]
             ),
             done="reinstated",
         )

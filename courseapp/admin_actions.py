@@ -24,7 +24,8 @@ class ReasonForm(forms.Form):
 
 
 class ReasonActionsMixin:
-    """`reason_action(...)` shows the selected rows and a reason field, then applies."""
+    """`reason_action(...)` shows the selected rows and a form (a reason, and whatever else
+    `form_class` asks), then applies `apply(obj, cleaned_data)` to each row."""
 
     def reason_action(
         self,
@@ -33,21 +34,25 @@ class ReasonActionsMixin:
         *,
         title: str,
         verb: str,
-        reason_required: bool,
         apply: Callable,
         done: str,
+        reason_required: bool = True,
+        form_class: type[ReasonForm] = ReasonForm,
+        form_kwargs: dict | None = None,
     ):
-        form = ReasonForm(
-            request.POST if "confirm" in request.POST else None, reason_required=reason_required
+        form = form_class(
+            request.POST if "confirm" in request.POST else None,
+            reason_required=reason_required,
+            **(form_kwargs or {}),
         )
         if "confirm" in request.POST and form.is_valid():
             succeeded, refused = 0, []
             for obj in queryset:
                 try:
-                    apply(obj, form.cleaned_data["reason"])
+                    apply(obj, form.cleaned_data)
                     succeeded += 1
                 except DomainError as error:
-                    refused.append(error.message)
+                    refused.append(f"{obj}: {error.message}")
             if succeeded:
                 self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
             for message in refused:

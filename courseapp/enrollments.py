@@ -33,6 +33,12 @@ INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "courseapp.add_enrollment",
     "courseapp.change_enrollment",
     "courseapp.view_auditentry",
+    "presentations.view_presentation",
+    "presentations.change_presentation",
+    "presentations.view_paperproposal",
+    "presentations.change_paperproposal",
+    "presentations.view_waitlistentry",
+    "presentations.view_swaprequest",
     *(
         f"{app}.{verb}_{model}"
         for app, model in (
