@@ -11,7 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from courseapp.accounts import credentials_revoke
 from courseapp.forms import CourseScopedModelForm, RosterApplyForm, RosterUploadForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
@@ -514,6 +515,26 @@ class CourseUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password form; a password it changes also deletes the user's API token."""
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        before = self.get_object(request, unquote(id))
+        if before is None:
+            return super().user_change_password(request, id, form_url)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            after = self.get_object(request, unquote(id))
+            # A new hash, whatever the form did: a new password, or password login disabled.
+            if after.password != before.password and credentials_revoke(
+                user=after,
+                actor=request.user,
+                via=AuditEntry.Via.ADMIN,
+                reason="password set in the admin",
+            ):
+                messages.info(request, f"The API token of {after.get_username()} was deleted.")
+        return response
 
 
 @admin.register(AuditEntry)
