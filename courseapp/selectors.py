@@ -1,4 +1,4 @@
-"""Reads behind the home page and the course dashboard."""
+"""Reads behind the home page and the course dashboard; the user's calendar feed key."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.urls import reverse
 
-from courseapp.models import Course, Enrollment, Role
+from courseapp.models import Course, Enrollment, FeedKey, Role
 from grading.models import Criterion
 from presentations.models import Paper, Slot
 from schedule.selectors import presentation_progress, upcoming_meetings
@@ -39,6 +39,13 @@ def home_courses(*, user) -> HomeCourses:
         mine=[MyCourse(course=c, role=Role(roles[c.pk])) for c in visible if c.pk in roles],
         others=[c for c in visible if c.pk not in roles],
     )
+
+
+def feed_key_of(*, user) -> str | None:
+    """The user's calendar feed key, or None before they have asked for one."""
+    if not user.is_authenticated:
+        return None
+    return FeedKey.objects.filter(user=user).values_list("key", flat=True).first()
 
 
 # The dashboard is a list of cards. Each card is a template under
