@@ -274,6 +274,12 @@ def test_the_feed_key_opens_no_page(client, course, student, page):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_feed_key_opens_no_account_page(client, student):
+    response = client.get(reverse("account") + f"?key={key_of(student)}")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
 def test_public_feed_is_open_to_anyone(client, client_of, demo_course, outsider):
     assert parse(client.get(feed_url(demo_course)))
     assert parse(client_of(outsider).get(feed_url(demo_course)))

@@ -373,6 +373,14 @@ def test_a_public_course_page_carries_no_key(client_of, demo_course, student):
     assert "Create my calendar link" not in html
 
 
+def test_the_calendar_section_points_to_the_account_page_for_a_reset(client_of, course, student):
+    client = client_of(student)
+    client.post(reverse("schedule:calendar_link", args=[course.code]))
+    html = client.get(page_url(course)).content.decode()
+    assert f'href="{reverse("account")}#calendar"' in html
+    assert "can act as you" not in html
+
+
 def test_calendar_link_is_for_members_only(client, client_of, course, outsider):
     url = reverse("schedule:calendar_link", args=[course.code])
     assert client_of(outsider).post(url).status_code == 404
