@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from courseapp.accounts import credentials_revoke
+from courseapp.accounts import credentials_revoke, password_reset_email_send
 from courseapp.admin_actions import ReasonActionsMixin
 from courseapp.admin_roster import RosterImportAdminMixin
 from courseapp.audit import Via
@@ -31,6 +31,7 @@ from courseapp.enrollments import (
     enrollment_update,
     enrollment_withdraw,
 )
+from courseapp.errors import DomainError
 from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
@@ -479,6 +480,7 @@ class CourseUserAdmin(UserAdmin):
     decides where a reset link goes, so another course's person stays out of reach.
     """
 
+    actions = ["send_password_reset"]
     instructor_fieldsets = (
         (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -533,6 +535,39 @@ class CourseUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.action(description="Send a password-reset e-mail", permissions=["view"])
+    def send_password_reset(self, request, queryset):
+        """Mail each selected person a link to choose a password (the queryset holds only
+        people of the courses the instructor teaches)."""
+        ids = taught_course_ids(request)
+        courses = {
+            enrolment.user_id: enrolment.course
+            for enrolment in Enrollment.objects.filter(user__in=queryset)
+            .filter(**({} if ids is None else {"course__in": ids}))
+            .select_related("course")
+            .order_by("course_id")
+        }
+        sent, refused = 0, []
+        for user in queryset:
+            try:
+                with transaction.atomic():
+                    password_reset_email_send(
+                        user=user,
+                        actor=request.user,
+                        course=courses.get(user.pk),
+                        via=Via.ADMIN,
+                        base_url=request.build_absolute_uri("/"),
+                    )
+                sent += 1
+            except DomainError as error:
+                refused.append(error.message)
+        if sent:
+            self.message_user(
+                request, f"Password-reset e-mail sent to {sent} people.", messages.SUCCESS
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     def user_change_password(self, request, id, form_url=""):
         """Django's password form, for superusers only; a password it changes also deletes
