@@ -17,7 +17,7 @@ gets their second is told "2nd choice", and that is also what it costs.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -74,17 +74,21 @@ class Assignment:
 class CostMatrix:
     """The problem as `linear_sum_assignment` sees it: talks are rows, papers columns."""
 
-    talks: tuple[TalkNeed, ...]  # rows, sorted by key
-    papers: tuple[PaperOption, ...]  # columns, sorted by key
-    talk_keys: np.ndarray  # int64, the row labels
-    paper_keys: np.ndarray  # int64, the column labels
-    cost: np.ndarray  # float64, shape (len(talks), len(papers))
+    talk_keys: np.ndarray  # int64, the row labels, ascending
+    paper_keys: np.ndarray  # int64, the column labels, ascending
+    ranked_lengths: np.ndarray  # per row: how many papers the talk ranked, usable or not
+    cost: np.ndarray  # float64, shape (len(talk_keys), len(paper_keys))
     unranked_cost: int
     forbidden_cost: int  # a pair the rules forbid; dropped from the result
 
 
+_key = attrgetter("key")
+_category = attrgetter("category")
+_ranked = attrgetter("ranked")
+
+
 def build_cost_matrix(*, talks: list[TalkNeed], papers: list[PaperOption]) -> CostMatrix:
-    """The cost of giving each paper to each talk, rows and columns sorted by key.
+    """The cost of giving each paper to each talk, rows and columns in key order.
 
     An allowed pair costs the paper's rank in the talk's list, or `unranked_cost`; a
     forbidden pair (wrong category) costs `forbidden_cost`. Why that constant keeps
@@ -103,76 +107,76 @@ def build_cost_matrix(*, talks: list[TalkNeed], papers: list[PaperOption]) -> Co
     maximum matchings the solver picks the lowest rank cost. All values are integers far
     below 2**53, exact in float64.
     """
-    talks_sorted = tuple(sorted(talks, key=attrgetter("key")))
-    papers_sorted = tuple(sorted(papers, key=attrgetter("key")))
-    n_talks, n_papers = len(talks_sorted), len(papers_sorted)
-    talk_keys = np.fromiter(map(attrgetter("key"), talks_sorted), dtype=np.int64, count=n_talks)
-    paper_keys = np.fromiter(map(attrgetter("key"), papers_sorted), dtype=np.int64, count=n_papers)
+    # Each pass over the input below is a C-level map, and rows and columns are put in key
+    # order by permuting arrays, not by sorting the objects: at 500 x 500 the solver itself
+    # takes a few milliseconds, so every pass in Python shows.
+    n_talks, n_papers = len(talks), len(papers)
+    talk_keys = np.fromiter(map(_key, talks), dtype=np.int64, count=n_talks)
+    paper_keys = np.fromiter(map(_key, papers), dtype=np.int64, count=n_papers)
+    # Rows and columns in key order whatever the order of the input: the same input gives the
+    # same matrix, hence the same assignment.
+    talk_order = np.argsort(talk_keys, kind="stable")
+    paper_order = np.argsort(paper_keys, kind="stable")
+    talk_keys, paper_keys = talk_keys[talk_order], paper_keys[paper_order]
     _require_unique_keys("talk", talk_keys)
     _require_unique_keys("paper", paper_keys)
 
-    list_lengths = np.fromiter(
-        (len(talk.ranked) for talk in talks_sorted), dtype=np.intp, count=n_talks
-    )
-    unranked_cost = int(list_lengths.max(initial=0)) + 1
+    input_lengths = np.fromiter(map(len, map(_ranked, talks)), dtype=np.intp, count=n_talks)
+    unranked_cost = int(input_lengths.max(initial=0)) + 1
     forbidden_cost = min(n_talks, n_papers) * unranked_cost + 1
 
-    # Categories as small integers; a talk of a category no paper has matches nothing.
-    category_code: dict[str, int] = {}
-    paper_category = np.fromiter(
-        (category_code.setdefault(paper.category, len(category_code)) for paper in papers_sorted),
-        dtype=np.intp,
-        count=n_papers,
-    )
+    # Categories as small integers, papers' first; a talk of a category no paper has matches
+    # nothing, and a talk without a category (None) may take any paper.
+    paper_category_names = list(map(_category, papers))
+    category_code = {name: code for code, name in enumerate(dict.fromkeys(paper_category_names))}
     n_categories = len(category_code)
     any_category, no_paper_category = n_categories, n_categories + 1
+    paper_category = np.fromiter(
+        map(category_code.__getitem__, paper_category_names), dtype=np.intp, count=n_papers
+    )[paper_order]
+    category_code[None] = any_category
     talk_category = np.fromiter(
-        (
-            any_category
-            if talk.category is None
-            else category_code.get(talk.category, no_paper_category)
-            for talk in talks_sorted
-        ),
+        map(category_code.get, map(_category, talks), repeat(no_paper_category, n_talks)),
         dtype=np.intp,
         count=n_talks,
-    )
+    )[talk_order]
+
     # The cost of an unranked paper by talk category (rows) and paper category (columns):
     # spreading this small table over the papers, then gathering its rows for the talks,
-    # fills the matrix in two vectorised steps. Gathering rows last also writes it in C order,
-    # which the flat view below needs; ascontiguousarray only makes sure (it copies nothing
-    # here, where gathering columns last would cost a transposing copy).
+    # fills the matrix in two vectorised steps. Taking rows last writes it in C order, which
+    # the flat view below needs (taking columns last would cost a transposing copy).
     by_category = np.full((n_categories + 2, n_categories), float(forbidden_cost))
     np.fill_diagonal(by_category[:n_categories], float(unranked_cost))
     by_category[any_category] = float(unranked_cost)
-    cost = np.ascontiguousarray(by_category[:, paper_category][talk_category])
+    cost = np.take(by_category[:, paper_category], talk_category, axis=0)
 
-    # Every ranked entry as (row, position in its list, paper key), flattened: one pass over
-    # talks x list length, never over talks x papers.
-    n_entries = int(list_lengths.sum())
+    # Every ranked entry as (row, position in its list, paper key), flattened in input order:
+    # one pass over talks x list length, never over talks x papers.
+    n_entries = int(input_lengths.sum())
     if n_entries and n_papers:
         ranked_keys = np.fromiter(
-            chain.from_iterable(talk.ranked for talk in talks_sorted),
-            dtype=np.int64,
-            count=n_entries,
+            chain.from_iterable(talk.ranked for talk in talks), dtype=np.int64, count=n_entries
         )
-        rows = np.repeat(np.arange(n_talks), list_lengths)
-        list_starts = np.cumsum(list_lengths) - list_lengths
-        ranks = np.arange(1, n_entries + 1) - np.repeat(list_starts, list_lengths)
+        row_of_input = np.empty(n_talks, dtype=np.intp)
+        row_of_input[talk_order] = np.arange(n_talks)
+        rows = np.repeat(row_of_input, input_lengths)
+        list_starts = np.cumsum(input_lengths) - input_lengths
+        ranks = np.arange(1, n_entries + 1) - np.repeat(list_starts, input_lengths)
         columns = _columns_of(paper_keys, ranked_keys)
         # A paper no longer offered has no column; one of another category stays forbidden.
         offered = columns >= 0
         rows, columns, ranks = rows[offered], columns[offered], ranks[offered]
         cells = rows * n_papers + columns
-        flat_cost = cost.reshape(-1)  # a view, as cost is C-contiguous: writes go through
+        flat_cost = cost.reshape(-1)
+        assert flat_cost.base is cost  # a view, as cost is C-contiguous: writes go through
         usable = flat_cost[cells] < forbidden_cost
         # minimum, not assignment: a paper listed twice keeps its better rank.
         np.minimum.at(flat_cost, cells[usable], ranks[usable].astype(np.float64))
 
     return CostMatrix(
-        talks=talks_sorted,
-        papers=papers_sorted,
         talk_keys=talk_keys,
         paper_keys=paper_keys,
+        ranked_lengths=input_lengths[talk_order],
         cost=cost,
         unranked_cost=unranked_cost,
         forbidden_cost=forbidden_cost,
@@ -185,7 +189,7 @@ def solve_assignment(*, talks: list[TalkNeed], papers: list[PaperOption]) -> Ass
     Deterministic: the same talks and papers, in any order, give the same assignment.
     """
     matrix = build_cost_matrix(talks=talks, papers=papers)
-    n_talks = len(matrix.talks)
+    n_talks = len(matrix.talk_keys)
     has_paper = np.zeros(n_talks, dtype=bool)
     paper_key = np.zeros(n_talks, dtype=np.int64)
     pair_cost = np.zeros(n_talks, dtype=np.float64)
@@ -211,11 +215,7 @@ def solve_assignment(*, talks: list[TalkNeed], papers: list[PaperOption]) -> Ass
         paper_of=dict(zip(talk_keys, papers_got, strict=True)),
         rank_of=dict(zip(talk_keys, ranks_got, strict=True)),
         total_cost=int(pair_cost.sum()),
-        missed_choices=[
-            talk.key
-            for talk, rank in zip(matrix.talks, ranks_got, strict=True)
-            if talk.ranked and rank is None
-        ],
+        missed_choices=matrix.talk_keys[(matrix.ranked_lengths > 0) & ~has_rank].tolist(),
         without_paper=matrix.talk_keys[~has_paper].tolist(),
         unranked_cost=matrix.unranked_cost,
     )

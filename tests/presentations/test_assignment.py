@@ -218,8 +218,9 @@ def test_the_cost_matrix_has_ranks_unranked_and_forbidden_costs():
 
     matrix = build_cost_matrix(talks=talks, papers=papers)
 
-    assert [need.key for need in matrix.talks] == [1, 2]
-    assert [option.key for option in matrix.papers] == [11, 12, 21]
+    assert matrix.talk_keys.tolist() == [1, 2]
+    assert matrix.paper_keys.tolist() == [11, 12, 21]
+    assert matrix.ranked_lengths.tolist() == [1, 2]
     assert matrix.unranked_cost == 3
     # min(2 talks, 3 papers) * 3 + 1: above anything two allowed pairs can cost.
     assert matrix.forbidden_cost == 7
