@@ -107,9 +107,9 @@ def build_cost_matrix(*, talks: list[TalkNeed], papers: list[PaperOption]) -> Co
     maximum matchings the solver picks the lowest rank cost. All values are integers far
     below 2**53, exact in float64.
     """
-    # Each pass over the input below is a C-level map, and rows and columns are put in key
-    # order by permuting arrays, not by sorting the objects: at 500 x 500 the solver itself
-    # takes a few milliseconds, so every pass in Python shows.
+    # The input is read in a few flat passes straight into arrays, and rows and columns are
+    # put in key order by permuting those arrays, not by sorting the objects: at 500 x 500
+    # the solver itself takes a few milliseconds, so every pass in Python shows.
     n_talks, n_papers = len(talks), len(papers)
     talk_keys = np.fromiter(map(_key, talks), dtype=np.int64, count=n_talks)
     paper_keys = np.fromiter(map(_key, papers), dtype=np.int64, count=n_papers)
