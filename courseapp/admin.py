@@ -35,6 +35,7 @@ from courseapp.errors import DomainError
 from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
+from presentations.admin_assignment import PaperAssignmentAdminMixin
 
 admin.site.site_header = "courseapp administration"
 admin.site.site_title = "courseapp admin"
@@ -235,7 +236,7 @@ def course_links(course: Course) -> str:
 
 
 @admin.register(Course)
-class CourseAdmin(RosterImportAdminMixin, CourseScopedAdmin):
+class CourseAdmin(PaperAssignmentAdminMixin, RosterImportAdminMixin, CourseScopedAdmin):
     course_lookup = "pk"
     list_display = ("code", "title", "term", "lecturer", "schedule_public", "people", "manage")
     list_filter = ("term", "schedule_public")

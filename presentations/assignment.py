@@ -36,6 +36,7 @@ class TalkNeed:
 class PaperOption:
     key: int  # a Paper id; unique
     category: str
+    only_for: int | None = None  # a student's approved proposal: nobody else may take it
 
 
 @dataclass
@@ -83,6 +84,7 @@ class CostMatrix:
 
 
 _key = attrgetter("key")
+_student = attrgetter("student")
 _category = attrgetter("category")
 _ranked = attrgetter("ranked")
 
@@ -149,6 +151,15 @@ def build_cost_matrix(*, talks: list[TalkNeed], papers: list[PaperOption]) -> Co
     np.fill_diagonal(by_category[:n_categories], float(unranked_cost))
     by_category[any_category] = float(unranked_cost)
     cost = np.take(by_category[:, paper_category], talk_category, axis=0)
+
+    # A proposal approved for one student is forbidden to everyone else (a few columns).
+    restricted = [(index, p.only_for) for index, p in enumerate(papers) if p.only_for is not None]
+    if restricted:
+        students = np.fromiter(map(_student, talks), dtype=np.int64, count=n_talks)[talk_order]
+        column_of_input = np.empty(n_papers, dtype=np.intp)
+        column_of_input[paper_order] = np.arange(n_papers)
+        for index, owner in restricted:
+            cost[students != owner, column_of_input[index]] = float(forbidden_cost)
 
     # Every ranked entry as (row, position in its list, paper key), flattened in input order:
     # one pass over talks x list length, never over talks x papers.

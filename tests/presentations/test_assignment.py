@@ -340,3 +340,20 @@ def test_the_assignment_is_optimal_on_random_small_classes(instance, rng):
     again = solve_assignment(talks=talks, papers=papers)
     assert again.paper_of == result.paper_of
     assert again.total_cost == result.total_cost
+
+
+def test_a_proposal_goes_only_to_the_student_it_was_approved_for():
+    talks = [
+        TalkNeed(key=1, student=10, category=None, ranked=(100,)),
+        TalkNeed(key=2, student=20, category=None, ranked=(200,)),
+    ]
+    papers = [
+        PaperOption(key=100, category="a", only_for=20),  # student 10 ranked someone's proposal
+        PaperOption(key=200, category="a", only_for=20),
+        PaperOption(key=300, category="a"),
+    ]
+
+    result = solve_assignment(talks=talks, papers=papers)
+
+    assert result.paper_of == {1: 300, 2: 200}
+    assert result.rank_of == {1: None, 2: 1}
