@@ -20,6 +20,7 @@ import types
 import typing
 import zoneinfo
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from django.core.validators import URLValidator
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -37,15 +39,35 @@ from pydantic import (
     model_validator,
 )
 
+from schedule.times import local_time_problem
+
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_TIME_RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_TIME_RANGE = re.compile(r"\s*([^-\s]+)\s*-\s*([^-\s]+)\s*")
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2}\b.*)")
 _URL = URLValidator(schemes=["http", "https"])
+
+# Caps that keep one file from filling the database or the memory of the process reading it.
+# A real course file is tens of kilobytes; the demo course is 20 KB.
+MAX_FILE_BYTES = 2_000_000
+MAX_LONG_TEXT = 20_000  # descriptions and help texts, in characters
+# Dates a course may use. Far enough either way for any real term, and far from the ends of
+# Python's calendar, where a week's end or a copy shifted by some weeks would overflow.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+
+
+def _quote(value: Any) -> str:
+    """A value as a message quotes it: in full when short, else its start and its length."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:40]!r}... ({len(value):,} characters)"
+    return repr(value)
 
 
 def _is_key(value: str) -> str:
     if not _KEY.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid key: use lowercase letters, digits, '-' and '_', "
+            f"{_quote(value)} is not a valid key: use lowercase letters, digits, '-' and '_', "
             "starting with a letter or digit"
         )
     return value
@@ -56,11 +78,13 @@ def _is_url(value: str) -> str:
     try:
         _URL(value)
     except DjangoValidationError:
-        raise ValueError(f"{value!r} is not a web address (http://... or https://...)") from None
+        raise ValueError(
+            f"{_quote(value)} is not a web address (http://... or https://...)"
+        ) from None
     return value
 
 
-def _text(max_length: int | None = None, *, required: bool = False) -> Any:
+def _text(max_length: int = MAX_LONG_TEXT, *, required: bool = False) -> Any:
     """Text, stripped; the limits are those of the database column it is stored in."""
     return Annotated[
         str,
@@ -70,7 +94,50 @@ def _text(max_length: int | None = None, *, required: bool = False) -> Any:
     ]
 
 
+def _in_range(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{day} is outside the years {FIRST_DATE.year} to {LAST_DATE.year}")
+    return value
+
+
+def _time_of(text: str) -> dt.time:
+    """`9:00` or `09:00`, the one way the format writes a time of day; else ValueError(why)."""
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        raise ValueError("")
+    hour, minute = (int(part) for part in match.groups())
+    if hour > 23:
+        raise ValueError("the hour must be 0 to 23")
+    if minute > 59:
+        raise ValueError("the minute must be 0 to 59")
+    return dt.time(hour, minute)
+
+
+def _read_time(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # a time already, or something the type check reports
+    try:
+        return _time_of(value)
+    except ValueError as exc:
+        why = f" ({exc})" if str(exc) else ""
+        raise ValueError(f"{_quote(value)} is not a time like 10:30{why}") from None
+
+
+def _read_date_time(value: Any) -> Any:
+    """`2025-09-15T9:00` as `2025-09-15T09:00`: times read as everywhere else in the file."""
+    if isinstance(value, str):
+        match = _DATE_TIME.fullmatch(value.strip())
+        if match:
+            day, hour, rest = match.groups()
+            return f"{day}T{int(hour):02d}:{rest}"
+    return value
+
+
 Key = Annotated[str, StringConstraints(max_length=64), AfterValidator(_is_key)]
+Date = Annotated[dt.date, AfterValidator(_in_range)]
+Time = Annotated[dt.time, BeforeValidator(_read_time)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_read_date_time), AfterValidator(_in_range)]
 Url = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_is_url)
 ]
@@ -95,8 +162,8 @@ class _Strict(BaseModel):
 class TimeRange(_Strict):
     """A time of day from `start` to `end`, written `10:30-11:50` in the file."""
 
-    start: dt.time
-    end: dt.time
+    start: Time
+    end: Time
 
     @model_validator(mode="before")
     @classmethod
@@ -105,18 +172,21 @@ class TimeRange(_Strict):
             return value
         match = _TIME_RANGE.fullmatch(value)
         if not match:
-            raise ValueError(f"{value!r} is not a time range like 10:30-11:50")
-        h1, m1, h2, m2 = (int(part) for part in match.groups())
+            raise ValueError(f"{_quote(value)} is not a time range like 10:30-11:50")
         try:
-            return {"start": dt.time(h1, m1), "end": dt.time(h2, m2)}
+            return {"start": _time_of(match[1]), "end": _time_of(match[2])}
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a valid time range: {exc}") from None
+            why = f" ({exc})" if str(exc) else ""
+            raise ValueError(f"{_quote(value)} is not a time range like 10:30-11:50{why}") from None
 
     @model_validator(mode="after")
     def _ordered(self) -> "TimeRange":
         if self.end <= self.start:
             raise ValueError("the range must end after it starts")
         return self
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
 @functools.cache
@@ -126,7 +196,9 @@ def _time_zones() -> frozenset[str]:
 
 def _known_zone(value: str) -> str:
     if value not in _time_zones():
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Hong_Kong)")
+        raise ValueError(
+            f"unknown time zone {_quote(value)} (use an IANA name like Asia/Hong_Kong)"
+        )
     return value
 
 
@@ -144,7 +216,7 @@ class CourseMeta(_Strict):
 
 
 class Policies(_Strict):
-    signup_opens: dt.datetime | None = None
+    signup_opens: DateTime | None = None
     signup_freeze_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 24
     feedback_window_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 72
     feedback_free_misses: Annotated[int, Field(ge=0, le=1000)] = 0
@@ -162,7 +234,7 @@ class CategorySpec(_Strict):
 
 
 class MeetingSpec(_Strict):
-    date: dt.date
+    date: Date
     kind: Literal["lecture", "presentation", "review", "holiday"] = "lecture"
     topic: _text(300, required=True)
     slides: Url | None = None
@@ -172,19 +244,19 @@ class MeetingSpec(_Strict):
 
 class WeekSpec(_Strict):
     number: Annotated[int, Field(ge=1, le=60)]
-    starts: dt.date
+    starts: Date
     title: _text(200) = ""
     meetings: list[MeetingSpec] = []
 
 
 class SessionSpec(_Strict):
     number: Annotated[int, Field(ge=1, le=999)]
-    date: dt.date
+    date: Date
     category: Key
     slots: Annotated[int, Field(ge=1, le=50)]
     capacity: Annotated[int, Field(ge=1, le=20)] = 1
     slot_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
-    slot_times: list[dt.time] | None = None
+    slot_times: list[Time] | None = None
 
 
 class PaperSpec(_Strict):
@@ -247,6 +319,12 @@ class CourseSpec(_Strict):
     grading: dict[Key, PartSpec] = {}
     letters: list[LetterSpec] = []
 
+    def meeting_hours(self, meeting: "MeetingSpec") -> TimeRange | None:
+        """The meeting's time: its own, else the course's (a day without class has none)."""
+        if meeting.time is not None or meeting.kind == "holiday":
+            return meeting.time
+        return self.course.meeting_time
+
     def rubric(self) -> list[tuple[tuple, str, PartSpec]]:
         """Every rubric node, parents before children: (location, key, node)."""
         nodes: list[tuple[tuple, str, PartSpec]] = []
@@ -269,15 +347,28 @@ class CourseSpec(_Strict):
         data = self.model_dump()
         data["course"]["code"] = f"{self.course.code}{code_suffix}"
         data["course"]["title"] = f"{self.course.title}{title_suffix}"
-        if data["policies"]["signup_opens"] is not None:
-            data["policies"]["signup_opens"] += delta
-        for week in data["weeks"]:
-            week["starts"] += delta
-            for meeting in week["meetings"]:
-                meeting["date"] += delta
-        for session in data["sessions"]:
-            session["date"] += delta
-        return CourseSpec.model_validate(data)
+        moved = f"moved by {weeks} weeks"
+        try:
+            if data["policies"]["signup_opens"] is not None:
+                data["policies"]["signup_opens"] += delta
+            for week in data["weeks"]:
+                week["starts"] += delta
+                for meeting in week["meetings"]:
+                    meeting["date"] += delta
+            for session in data["sessions"]:
+                session["date"] += delta
+        except OverflowError:
+            raise CourseFileError([f"(top level): {moved}, the dates leave the calendar"]) from None
+        # The copy is checked like a file: a date may leave the allowed years, and a time that
+        # was fine may fall on another daylight-saving change.
+        problems = _Problems()
+        spec, broken = _check_shape(data, problems)
+        if spec is not None:
+            _check_rules(spec, problems, broken=broken)
+        if problems:
+            raise CourseFileError([f"{message} ({moved})" for message in problems.messages()])
+        assert spec is not None
+        return spec
 
 
 # --- Reading the YAML ---------------------------------------------------------------------
@@ -290,8 +381,16 @@ class CourseSpec(_Strict):
 
 # libyaml's parser when PyYAML was built with it: twenty times faster on a course file.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL = "tag:yaml.org,2002:null"
-_MERGE = "tag:yaml.org,2002:merge"
+_CORE = "tag:yaml.org,2002:"
+_NULL = f"{_CORE}null"
+_MERGE = f"{_CORE}merge"
+# The tags a node gets without one written: what the safe loader guesses for plain text, and
+# `!!str`, `!!seq` and `!!map`. A node tagged otherwise asked for another type (`!!binary`,
+# `!!set`, `!!python/object:...`, `!local`) that the format would read as something else.
+_PLAIN_TAGS = frozenset(
+    _CORE + name
+    for name in ("null", "bool", "int", "float", "str", "timestamp", "value", "merge", "seq", "map")
+)
 
 
 class _Problems:
@@ -329,6 +428,67 @@ def format_location(loc: tuple) -> str:
     return text or "(top level)"
 
 
+def _check_text(text: str) -> None:
+    """Refuse a file too big to read, or holding characters that have no place in text.
+
+    A NUL byte cannot be stored in PostgreSQL at all, and other control characters (a
+    terminal escape, a backspace) would end up on pages and in the command's output.
+    """
+    size = len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8", "replace"))
+    if size > MAX_FILE_BYTES:
+        raise CourseFileError([_too_big(size)])
+    problems = []
+    for found in _FORBIDDEN_IN_FILE.finditer(text):
+        at = found.start()
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        problems.append(f"line {line}, column {column}: {_describe_char(found.group())}")
+        if len(problems) == 20:
+            problems.append("(top level): more control characters follow; stopped at 20")
+            break
+    if problems:
+        raise CourseFileError(problems)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"(top level): the file is {size:,} bytes; a course file may be at most "
+        f"{MAX_FILE_BYTES:,} bytes (2 MB)"
+    )
+
+
+def decode_course_file(data: bytes, *, size: int | None = None) -> str:
+    """The text of an uploaded or read course file, or CourseFileError saying why not.
+
+    `size` is the whole file's, when `data` is only its start.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise CourseFileError([_too_big(max(size or 0, len(data)))])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CourseFileError(
+            [f"(top level): not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+        ) from None
+
+
+# Tab and newline are text; other control characters (Unicode's Cc: U+0000 to U+001F and
+# U+007F to U+009F) and lone surrogates (which cannot be encoded to be stored) are not. In the
+# file a carriage return may end a line (Windows line ends); inside a value it may not.
+_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+_FORBIDDEN_IN_FILE = re.compile(f"[{_FORBIDDEN}]|\r(?!\n)")
+_FORBIDDEN_IN_VALUE = re.compile(f"[{_FORBIDDEN}\r]")
+
+
+def _describe_char(char: str) -> str:
+    name = {"\x00": " (NUL)", "\x1b": " (ESC)", "\x7f": " (DEL)"}.get(char, "")
+    return f"control character U+{ord(char):04X}{name} is not allowed in a course file"
+
+
+def _forbidden_in(value: str) -> str | None:
+    found = _FORBIDDEN_IN_VALUE.search(value)
+    return found.group() if found else None
+
+
 def _read_yaml(text: str, problems: _Problems) -> Any:
     try:
         root = yaml.compose(text, Loader=_YAML_LOADER)
@@ -360,7 +520,14 @@ def _node_data(node: yaml.Node, loc: tuple, problems: _Problems, *, budget: list
             [f"{format_location(loc[:1])}: the file nests or repeats too deeply (YAML aliases?)"]
         )
     problems.lines.setdefault(loc, node.start_mark.line + 1)
+    if node.tag not in _PLAIN_TAGS:
+        tag = node.tag.replace(_CORE, "!!", 1) if node.tag.startswith(_CORE) else node.tag
+        problems.add(loc, f"YAML tags such as {tag} are not supported: write the value as text")
     if isinstance(node, yaml.ScalarNode):
+        # An escape in a quoted value ("\0", "\e") can write what the text check refused.
+        char = _forbidden_in(node.value)
+        if char is not None:
+            problems.add(loc, _describe_char(char))
         return None if node.tag == _NULL else node.value
     if isinstance(node, yaml.SequenceNode):
         return [
@@ -378,6 +545,10 @@ def _node_data(node: yaml.Node, loc: tuple, problems: _Problems, *, budget: list
             problems.add(loc, "a key must be plain text", line=line)
             continue
         key = key_node.value
+        char = _forbidden_in(key)
+        if char is not None:
+            problems.add(loc, f"in a key: {_describe_char(char)}", line=line)
+            continue
         if key in key_lines:
             problems.add(
                 (*loc, key),
@@ -459,7 +630,6 @@ _LIMITS = {
     "greater_than": ("gt", "more than {}"),
     "less_than_equal": ("le", "at most {}"),
     "less_than": ("lt", "less than {}"),
-    "string_too_long": ("max_length", "at most {} characters long"),
     "decimal_max_places": ("decimal_places", "given to at most {} decimal places"),
     "decimal_max_digits": ("max_digits", "at most {} digits long"),
     "too_short": ("min_length", "at least {} items long"),
@@ -484,7 +654,7 @@ def _describe(error: dict) -> tuple[tuple, str]:
     if kind == "value_error":
         return loc, str(error["ctx"]["error"])
     if kind == "literal_error":
-        return loc, f"{value!r} is not one of: {error['ctx']['expected']}"
+        return loc, f"{_quote(value)} is not one of: {error['ctx']['expected']}"
     if kind == "string_too_short":
         return loc, "needs a value" if value in ("", None) else error["msg"]
     if kind in _TYPE_NAMES:
@@ -496,12 +666,15 @@ def _describe(error: dict) -> tuple[tuple, str]:
             # outside expected range". For the other types that is only "unable to parse".
             _, _, why = error["msg"].partition(", ")
             if why and kind.startswith(("date", "time")):
-                return loc, f"{value!r} is not {expected} ({why})"
-            return loc, f"{value!r} is not {expected}"
+                return loc, f"{_quote(value)} is not {expected} ({why})"
+            return loc, f"{_quote(value)} is not {expected}"
         return loc, f"expected {_TYPE_NAMES[kind]}, not a {_kind_of(value)}"
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return loc, f"is {len(value):,} characters long; at most {limit:,} are allowed"
     if kind in _LIMITS:
         name, template = _LIMITS[kind]
-        shown = f"{value!r} " if isinstance(value, (str, Decimal, int)) else ""
+        shown = f"{_quote(value)} " if isinstance(value, (str, Decimal, int)) else ""
         return loc, f"{shown}must be {template.format(error['ctx'][name])}"
     return loc, error["msg"]
 
@@ -533,6 +706,7 @@ def _check_shape(data: Any, problems: _Problems) -> tuple[CourseSpec | None, set
 
 def parse_course_file(text: str) -> CourseSpec:
     """The validated course described by `text`, or CourseFileError listing every problem."""
+    _check_text(text)
     problems = _Problems()
     data = _read_yaml(text, problems)
     spec, broken = _check_shape(data, problems)
@@ -598,6 +772,9 @@ def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
                     f"{len(session.slot_times)} times given for {session.slots} slots",
                 )
 
+    if sound("course"):
+        _check_times(spec, problems, broken=broken)
+
     if sound("papers", "categories"):
         for p, paper in enumerate(spec.papers):
             if paper.category not in categories:
@@ -622,6 +799,85 @@ def _check_unique(problems: _Problems, items: list, attr: str, section: str, wha
             )
         else:
             first[value] = index
+
+
+def _check_times(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> None:
+    """Every local time names exactly one instant, and every slot fits in its meeting."""
+    zone = zoneinfo.ZoneInfo(spec.course.time_zone)
+
+    def exists(loc: tuple, day: dt.date, time: dt.time, *, note: str = "") -> bool:
+        why = local_time_problem(dt.datetime.combine(day, time), zone)
+        if why:
+            problems.add(loc, why + note)
+        return why is None
+
+    opens = spec.policies.signup_opens
+    if "policies" not in broken and opens is not None and opens.tzinfo is None:
+        # With an offset written out (+08:00) the instant is unambiguous whatever the zone.
+        exists(("policies", "signup_opens"), opens.date(), opens.time())
+    if "weeks" in broken:
+        return
+
+    session_hours: dict[dt.date, TimeRange | None] = {}
+    for w, week in enumerate(spec.weeks):
+        for m, meeting in enumerate(week.meetings):
+            hours = spec.meeting_hours(meeting)
+            if meeting.kind == "presentation":
+                session_hours.setdefault(meeting.date, hours)
+            if hours is None:
+                continue
+            own = meeting.time is not None
+            loc = ("weeks", w, "meetings", m, "time" if own else "date")
+            note = "" if own else " (the time is course.meeting_time)"
+            if exists(loc, meeting.date, hours.start, note=note):
+                exists(loc, meeting.date, hours.end, note=note)
+    if "sessions" not in broken:
+        for s, session in enumerate(spec.sessions):
+            _check_slot_times(s, session, session_hours.get(session.date), problems, exists)
+
+
+def _check_slot_times(
+    s: int,
+    session: SessionSpec,
+    hours: TimeRange | None,
+    problems: _Problems,
+    exists: Callable[..., bool],
+) -> None:
+    """Slots start inside the meeting's hours and end by its end, at times that exist."""
+    minutes = session.slot_minutes
+    length = dt.timedelta(minutes=minutes or 0)
+    day = session.date
+    if session.slot_times is None:
+        if hours is None or minutes is None:
+            return
+        start = dt.datetime.combine(day, hours.start)
+        end = start + length * session.slots
+        if end > dt.datetime.combine(day, hours.end):
+            problems.add(
+                ("sessions", s, "slot_minutes"),
+                f"{session.slots} slots of {minutes} minutes from {hours.start:%H:%M} run to "
+                f"{end:%H:%M}, past the end of the meeting ({hours})",
+            )
+            return
+        for index in range(session.slots + 1):
+            moment = start + length * index
+            if not exists(("sessions", s, "slot_minutes"), day, moment.time()):
+                return
+        return
+    for index, time in enumerate(session.slot_times):
+        loc = ("sessions", s, "slot_times", index)
+        start = dt.datetime.combine(day, time)
+        end = start + length
+        if hours is not None and not hours.start <= time < hours.end:
+            problems.add(loc, f"{time:%H:%M} is outside the meeting's hours ({hours})")
+        elif hours is not None and end > dt.datetime.combine(day, hours.end):
+            problems.add(
+                loc,
+                f"a {minutes}-minute slot from {time:%H:%M} runs to {end:%H:%M}, past the end "
+                f"of the meeting ({hours})",
+            )
+        elif exists(loc, day, time) and minutes:
+            exists(loc, end.date(), end.time())
 
 
 def _check_weeks(spec: CourseSpec, problems: _Problems) -> set[dt.date]:
