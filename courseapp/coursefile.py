@@ -14,31 +14,39 @@ of the others.
 
 import datetime as dt
 import difflib
+import enum
 import functools
 import re
 import types
 import typing
 import zoneinfo
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.db import models
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from courseapp.models import Course
+from grading.models import Criterion, LetterGrade
+from grading.rubric import RubricNode, rubric_problems
+from presentations.models import Category, FeedbackQuestion, Paper
+from schedule.models import MATERIAL_TITLE_MAX_LENGTH, Meeting, Week
 from schedule.times import local_time_problem
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -55,6 +63,9 @@ MAX_LONG_TEXT = 20_000  # descriptions and help texts, in characters
 # Python's calendar, where a week's end or a copy shifted by some weeks would overflow.
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
+MAX_WEEKS = 60
+MAX_PATTERN_DAYS = 2 * 366  # a weekly pattern spans at most two years
+MAX_MEETINGS = 1000
 
 
 def _quote(value: Any) -> str:
@@ -134,17 +145,25 @@ def _read_date_time(value: Any) -> Any:
     return value
 
 
-Key = Annotated[str, StringConstraints(max_length=64), AfterValidator(_is_key)]
+# Limits of the columns the values are stored in: one place to change them.
+_KEY_FIELD = Paper._meta.get_field("key")
+_URL_FIELD = Paper._meta.get_field("url")
+_POINTS_FIELD = Criterion._meta.get_field("points")
+
+Key = Annotated[str, StringConstraints(max_length=_KEY_FIELD.max_length), AfterValidator(_is_key)]
 Date = Annotated[dt.date, AfterValidator(_in_range)]
 Time = Annotated[dt.time, BeforeValidator(_read_time)]
 DateTime = Annotated[dt.datetime, BeforeValidator(_read_date_time), AfterValidator(_in_range)]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_is_url)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=_URL_FIELD.max_length),
+    AfterValidator(_is_url),
 ]
-Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+Points = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=_POINTS_FIELD.max_digits, decimal_places=_POINTS_FIELD.decimal_places),
+]
 HOURS_A_YEAR = 366 * 24
-Source = Literal["instructor", "peer", "blend", "feedback_given"]
-SOURCES: tuple[str, ...] = typing.get_args(Source)
 
 
 class CourseFileError(Exception):
@@ -202,17 +221,23 @@ def _known_zone(value: str) -> str:
     return value
 
 
+def _column(model: type[models.Model], name: str, *, required: bool = False) -> Any:
+    """Text for the database column `model.name`: its length limit, or the long-text cap."""
+    max_length = model._meta.get_field(name).max_length
+    return _text(max_length or MAX_LONG_TEXT, required=required)
+
+
 class CourseMeta(_Strict):
     code: Key
-    title: _text(200, required=True)
-    term: _text(100) = ""
-    lecturer: _text(200) = ""
-    description: _text() = ""
+    title: _column(Course, "title", required=True)
+    term: _column(Course, "term") = ""
+    lecturer: _column(Course, "lecturer") = ""
+    description: _column(Course, "description") = ""
     time_zone: Annotated[str, AfterValidator(_known_zone)] = "UTC"
     public: bool = False
     total_points: Annotated[Decimal, Field(ge=1, max_digits=7, decimal_places=2)] = Decimal(100)
     meeting_time: TimeRange | None = None
-    room: _text(100) = ""
+    room: _column(Meeting, "room") = ""
 
 
 class Policies(_Strict):
@@ -220,7 +245,7 @@ class Policies(_Strict):
     signup_freeze_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 24
     feedback_window_hours: Annotated[int, Field(ge=0, le=HOURS_A_YEAR)] = 72
     feedback_free_misses: Annotated[int, Field(ge=0, le=1000)] = 0
-    peer_aggregate: Literal["mean", "median", "trimmed_mean"] = "mean"
+    peer_aggregate: Course.PeerAggregate = Course.PeerAggregate.MEAN
     peer_trim_fraction: Annotated[Decimal, Field(ge=0, le=Decimal("0.49"), decimal_places=2)] = (
         Decimal("0.10")
     )
@@ -229,30 +254,83 @@ class Policies(_Strict):
 
 class CategorySpec(_Strict):
     key: Key
-    name: _text(200, required=True)
-    description: _text() = ""
+    name: _column(Category, "name", required=True)
+    description: _column(Category, "description") = ""
+
+
+class MaterialSpec(_Strict):
+    """A reading, a recording, the slides: a title and, optionally, a web address."""
+
+    title: _text(MATERIAL_TITLE_MAX_LENGTH, required=True)
+    url: Url | None = None
+
+
+Materials = Annotated[list[MaterialSpec], Field(max_length=50)]
 
 
 class MeetingSpec(_Strict):
     date: Date
-    kind: Literal["lecture", "presentation", "review", "holiday"] = "lecture"
-    topic: _text(300, required=True)
+    key: Key | None = None
+    kind: Meeting.Kind = Meeting.Kind.LECTURE
+    topic: _column(Meeting, "topic", required=True)
+    note: _column(Meeting, "note") = ""
     slides: Url | None = None
+    materials: Materials = []
     time: TimeRange | None = None
-    room: _text(100) | None = None
+    room: _column(Meeting, "room") | None = None
 
 
 class WeekSpec(_Strict):
-    number: Annotated[int, Field(ge=1, le=60)]
+    number: Annotated[int, Field(ge=1, le=MAX_WEEKS)]
     starts: Date
-    title: _text(200) = ""
+    title: _column(Week, "title") = ""
     meetings: list[MeetingSpec] = []
+
+
+class Weekday(enum.StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class PatternDateSpec(_Strict):
+    """One date of the weekly pattern, changed: another topic, kind, time or room, a note,
+    materials, or the class moved to another date."""
+
+    date: Date
+    moved_to: Date | None = None
+    kind: Meeting.Kind | None = None
+    topic: _column(Meeting, "topic", required=True) | None = None
+    note: _column(Meeting, "note") | None = None
+    slides: Url | None = None
+    materials: Materials | None = None
+    time: TimeRange | None = None
+    room: _column(Meeting, "room") | None = None
+
+
+class WeeklySpec(_Strict):
+    """Meetings on the same weekdays from `first` to `last`, with per-date changes."""
+
+    days: Annotated[list[Weekday], Field(min_length=1, max_length=7)]
+    first: Date
+    last: Date
+    kind: Meeting.Kind = Meeting.Kind.LECTURE
+    topic: _column(Meeting, "topic", required=True) | None = None
+    time: TimeRange | None = None
+    room: _column(Meeting, "room") | None = None
+    skip: list[Date] = []
+    dates: list[PatternDateSpec] = []
+    extra: list[MeetingSpec] = []
 
 
 class SessionSpec(_Strict):
     number: Annotated[int, Field(ge=1, le=999)]
     date: Date
-    category: Key
+    category: Key | None = None
     slots: Annotated[int, Field(ge=1, le=50)]
     capacity: Annotated[int, Field(ge=1, le=20)] = 1
     slot_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
@@ -261,9 +339,9 @@ class SessionSpec(_Strict):
 
 class PaperSpec(_Strict):
     key: Key
-    title: _text(400, required=True)
-    authors: _text(500) = ""
-    venue: _text(200) = ""
+    title: _column(Paper, "title", required=True)
+    authors: _column(Paper, "authors") = ""
+    venue: _column(Paper, "venue") = ""
     year: Annotated[int, Field(ge=1900, le=2200)] | None = None
     url: Url | None = None
     category: Key
@@ -271,8 +349,8 @@ class PaperSpec(_Strict):
 
 class QuestionSpec(_Strict):
     key: Key
-    label: _text(300, required=True)
-    help: _text() = ""
+    label: _column(FeedbackQuestion, "label", required=True)
+    help: _column(FeedbackQuestion, "help_text") = ""
     scale: tuple[Annotated[int, Field(ge=0, le=100)], Annotated[int, Field(ge=0, le=100)]] = (1, 5)
     floor: Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)] | None = None
     comment_required: bool = False
@@ -289,10 +367,10 @@ class QuestionSpec(_Strict):
 class PartSpec(_Strict):
     """A rubric node without its key: top-level parts are keyed by their mapping key."""
 
-    name: _text(200, required=True)
-    description: _text() = ""
+    name: _column(Criterion, "name", required=True)
+    description: _column(Criterion, "description") = ""
     points: Points
-    source: Source | None = None
+    source: Criterion.Source | None = None
     # Checked against [0, 1] with the other rubric rules, where the message can say why.
     peer_share: Annotated[Decimal, Field(decimal_places=3)] | None = None
     questions: list[Key] = []
@@ -304,8 +382,57 @@ class CriterionSpec(PartSpec):
 
 
 class LetterSpec(_Strict):
-    letter: _text(8, required=True)
+    letter: _column(LetterGrade, "letter", required=True)
     min: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+
+
+@dataclass(frozen=True)
+class PlannedWeek:
+    """A week as the course will have it: listed in `weeks`, or made for the weekly pattern."""
+
+    loc: tuple
+    number: int
+    starts: dt.date
+    title: str = ""
+
+    @property
+    def ends(self) -> dt.date:
+        return self.starts + dt.timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """A meeting as the course will have it, defaults applied, and where the file says so.
+
+    `loc` locates the meeting (its entry in `weeks`, its date in `weekly.dates`, or the
+    pattern itself), `time_loc` the time it takes, and `time_note` tells where that time
+    comes from when the meeting does not give its own.
+    """
+
+    loc: tuple
+    week: int | None
+    date: dt.date
+    key: str
+    kind: str
+    topic: str
+    note: str
+    slides: str
+    materials: tuple[MaterialSpec, ...]
+    time: TimeRange | None
+    room: str
+    time_loc: tuple
+    time_note: str = ""
+
+    @property
+    def identity(self) -> tuple[dt.date, str]:
+        return (self.date, self.key)
+
+    def label(self) -> str:
+        return f"{self.date}/{self.key}" if self.key else str(self.date)
+
+
+def _week_of(day: dt.date, weeks: list[PlannedWeek]) -> int | None:
+    return next((week.number for week in weeks if week.starts <= day <= week.ends), None)
 
 
 class CourseSpec(_Strict):
@@ -313,17 +440,154 @@ class CourseSpec(_Strict):
     policies: Policies = Policies()
     categories: list[CategorySpec] = []
     weeks: list[WeekSpec] = []
+    weekly: WeeklySpec | None = None
     sessions: list[SessionSpec] = []
     papers: list[PaperSpec] = []
     feedback_questions: list[QuestionSpec] = []
     grading: dict[Key, PartSpec] = {}
     letters: list[LetterSpec] = []
 
-    def meeting_hours(self, meeting: "MeetingSpec") -> TimeRange | None:
-        """The meeting's time: its own, else the course's (a day without class has none)."""
-        if meeting.time is not None or meeting.kind == "holiday":
-            return meeting.time
-        return self.course.meeting_time
+    # The line of each entry, for locating problems the loader finds (not part of the course).
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+
+    def line_of(self, loc: tuple) -> int | None:
+        """The line of the entry at `loc`, or of the nearest entry around it; None for a copy
+        made in code (`shifted`)."""
+        probe = loc
+        while probe and probe not in self._lines:
+            probe = probe[:-1]
+        return self._lines.get(probe) if probe else None
+
+    def where(self, loc: tuple) -> str:
+        """`grading.report.points (line 97)`: a location, with its line when known."""
+        line = self.line_of(loc)
+        return format_location(loc) + (f" (line {line})" if line else "")
+
+    def planned_weeks(self) -> list[PlannedWeek]:
+        """The weeks: as listed; or, when the weekly pattern alone gives the meetings, one
+        per calendar week (Monday to Sunday) from the pattern's first date to its last."""
+        if self.weeks or self.weekly is None:
+            return [
+                PlannedWeek(("weeks", w), week.number, week.starts, week.title)
+                for w, week in enumerate(self.weeks)
+            ]
+        pattern = self.weekly
+        days = [pattern.first, pattern.last]
+        days += [change.moved_to for change in pattern.dates if change.moved_to]
+        days += [meeting.date for meeting in pattern.extra]
+        first = min(days) - dt.timedelta(days=min(days).weekday())
+        count = (max(days) - first).days // 7 + 1
+        return [
+            PlannedWeek(("weekly",), number, first + dt.timedelta(weeks=number - 1))
+            for number in range(1, min(count, MAX_WEEKS) + 1)
+        ]
+
+    def planned_meetings(self) -> list[PlannedMeeting]:
+        """Every meeting of the course, listed or from the weekly pattern, in date order."""
+        meetings = [
+            self._listed(("weeks", w, "meetings", m), meeting, week=week.number)
+            for w, week in enumerate(self.weeks)
+            for m, meeting in enumerate(week.meetings)
+        ]
+        if self.weekly is not None:
+            weeks = self.planned_weeks()
+            for loc, day, change in self._pattern_dates():
+                meetings.append(self._from_pattern(loc, day, change, weeks))
+            for e, meeting in enumerate(self.weekly.extra):
+                week = _week_of(meeting.date, weeks)
+                meetings.append(self._listed(("weekly", "extra", e), meeting, week=week))
+        meetings.sort(key=lambda meeting: meeting.identity)
+        return meetings
+
+    def pattern_days(self) -> list[dt.date]:
+        """The dates of the weekly pattern, before skips and moves."""
+        pattern = self.weekly
+        if pattern is None or pattern.last < pattern.first:
+            return []
+        weekdays = {list(Weekday).index(day) for day in pattern.days}
+        # The span is checked as a rule; the cap keeps a broken file from costing much here.
+        span = min((pattern.last - pattern.first).days, MAX_PATTERN_DAYS)
+        days = (pattern.first + dt.timedelta(days=offset) for offset in range(span + 1))
+        return [day for day in days if day.weekday() in weekdays]
+
+    def _pattern_dates(self) -> list[tuple[tuple, dt.date, PatternDateSpec | None]]:
+        pattern = self.weekly
+        assert pattern is not None
+        changes = {change.date: (d, change) for d, change in enumerate(pattern.dates)}
+        skipped = set(pattern.skip)
+        dates = []
+        for day in self.pattern_days():
+            if day in skipped:
+                continue
+            d, change = changes.get(day, (None, None))
+            loc = ("weekly", "dates", d) if change is not None else ("weekly",)
+            dates.append((loc, day, change))
+        return dates
+
+    def _listed(self, loc: tuple, meeting: MeetingSpec, *, week: int | None) -> PlannedMeeting:
+        holiday = meeting.kind == Meeting.Kind.HOLIDAY
+        time, time_loc, note = meeting.time, (*loc, "time"), ""
+        if time is None and not holiday:
+            time, time_loc = self.course.meeting_time, (*loc, "date")
+            note = " (the time is course.meeting_time)"
+        room = meeting.room if meeting.room is not None else ("" if holiday else self.course.room)
+        return PlannedMeeting(
+            loc=loc,
+            week=week,
+            date=meeting.date,
+            key=meeting.key or "",
+            kind=meeting.kind,
+            topic=meeting.topic,
+            note=meeting.note,
+            slides=meeting.slides or "",
+            materials=tuple(meeting.materials),
+            time=time,
+            room=room,
+            time_loc=time_loc,
+            time_note=note,
+        )
+
+    def _from_pattern(
+        self, loc: tuple, day: dt.date, change: PatternDateSpec | None, weeks: list[PlannedWeek]
+    ) -> PlannedMeeting:
+        pattern = self.weekly
+        assert pattern is not None
+
+        def pick(name: str, default: Any) -> Any:
+            value = getattr(change, name) if change is not None else None
+            return default if value is None else value
+
+        kind = pick("kind", pattern.kind)
+        holiday = kind == Meeting.Kind.HOLIDAY
+        date = pick("moved_to", day)
+        where = (*loc, "date") if change is not None else loc
+        if change is not None and change.time is not None:
+            time, time_loc, note = change.time, (*loc, "time"), ""
+        elif holiday:
+            time, time_loc, note = None, where, ""
+        elif pattern.time is not None:
+            time, time_loc, note = pattern.time, ("weekly", "time"), f" (the meeting on {date})"
+        else:
+            time, time_loc = self.course.meeting_time, where
+            note = f" (the meeting on {date}; the time is course.meeting_time)"
+        room = pick("room", pattern.room)
+        if room is None:
+            room = "" if holiday else self.course.room
+        return PlannedMeeting(
+            loc=loc,
+            week=_week_of(date, weeks),
+            date=date,
+            key="",
+            kind=kind,
+            topic=pick("topic", pattern.topic) or "",
+            note=pick("note", ""),
+            slides=pick("slides", ""),
+            materials=tuple(pick("materials", [])),
+            time=time,
+            room=room,
+            time_loc=time_loc,
+            time_note=note,
+        )
 
     def rubric(self) -> list[tuple[tuple, str, PartSpec]]:
         """Every rubric node, parents before children: (location, key, node)."""
@@ -354,6 +618,17 @@ class CourseSpec(_Strict):
             for week in data["weeks"]:
                 week["starts"] += delta
                 for meeting in week["meetings"]:
+                    meeting["date"] += delta
+            if data["weekly"] is not None:
+                pattern = data["weekly"]
+                pattern["first"] += delta
+                pattern["last"] += delta
+                pattern["skip"] = [day + delta for day in pattern["skip"]]
+                for change in pattern["dates"]:
+                    change["date"] += delta
+                    if change["moved_to"] is not None:
+                        change["moved_to"] += delta
+                for meeting in pattern["extra"]:
                     meeting["date"] += delta
             for session in data["sessions"]:
                 session["date"] += delta
@@ -653,7 +928,7 @@ def _describe(error: dict) -> tuple[tuple, str]:
         return loc, "unknown key" + (f" (known keys: {', '.join(expected)})" if expected else "")
     if kind == "value_error":
         return loc, str(error["ctx"]["error"])
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return loc, f"{_quote(value)} is not one of: {error['ctx']['expected']}"
     if kind == "string_too_short":
         return loc, "needs a value" if value in ("", None) else error["msg"]
@@ -715,6 +990,7 @@ def parse_course_file(text: str) -> CourseSpec:
     if problems:
         raise CourseFileError(problems.messages())
     assert spec is not None
+    spec._lines = problems.lines
     return spec
 
 
@@ -745,20 +1021,28 @@ def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
 
     categories = {category.key for category in spec.categories}
     known = ", ".join(sorted(categories)) or "none defined"
-    presentations = _check_weeks(spec, problems) if sound("weeks") else None
+    meetings = None
+    if sound("weeks", "weekly") and (spec.weekly is None or _check_weekly(spec, problems)):
+        meetings = spec.planned_meetings()
+        _check_meetings(spec, meetings, problems)
+    presentations = (
+        {m.date: m for m in meetings if m.kind == Meeting.Kind.PRESENTATION}
+        if meetings is not None
+        else None
+    )
 
     if sound("sessions"):
         session_dates: dict[dt.date, int] = {}
         for s, session in enumerate(spec.sessions):
-            if sound("categories") and session.category not in categories:
+            category = session.category
+            if sound("categories") and category is not None and category not in categories:
                 problems.add(
-                    ("sessions", s, "category"),
-                    f"unknown category {session.category!r} (known: {known})",
+                    ("sessions", s, "category"), f"unknown category {category!r} (known: {known})"
                 )
             if presentations is not None and session.date not in presentations:
                 problems.add(
                     ("sessions", s, "date"),
-                    f"no meeting of kind presentation on {session.date} in weeks",
+                    f"no meeting of kind presentation on {session.date}",
                 )
             if session.date in session_dates:
                 problems.add(
@@ -773,7 +1057,7 @@ def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
                 )
 
     if sound("course"):
-        _check_times(spec, problems, broken=broken)
+        _check_times(spec, problems, meetings=meetings, presentations=presentations, broken=broken)
 
     if sound("papers", "categories"):
         for p, paper in enumerate(spec.papers):
@@ -801,7 +1085,114 @@ def _check_unique(problems: _Problems, items: list, attr: str, section: str, wha
             first[value] = index
 
 
-def _check_times(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> None:
+def _check_weekly(spec: CourseSpec, problems: _Problems) -> bool:
+    """The pattern's dates: in order, at most two years apart, changes on dates it gives.
+
+    False when the pattern's span itself is wrong: its meetings are not worth checking then.
+    """
+    pattern = spec.weekly
+    assert pattern is not None
+    if pattern.last < pattern.first:
+        problems.add(("weekly", "last"), f"{pattern.last} is before weekly.first {pattern.first}")
+        return False
+    if (pattern.last - pattern.first).days > MAX_PATTERN_DAYS:
+        problems.add(
+            ("weekly", "last"),
+            f"the pattern spans {(pattern.last - pattern.first).days} days; at most "
+            f"{MAX_PATTERN_DAYS} (two years)",
+        )
+        return False
+    days = set(spec.pattern_days())
+    shown = (
+        f"a {'/'.join(day.title() for day in pattern.days)} from {pattern.first} to {pattern.last}"
+    )
+    for i, day in enumerate(pattern.skip):
+        if day not in days:
+            problems.add(("weekly", "skip", i), f"{day} is not a date of the pattern ({shown})")
+    skipped = set(pattern.skip)
+    first_at: dict[dt.date, int] = {}
+    for d, change in enumerate(pattern.dates):
+        loc = ("weekly", "dates", d, "date")
+        if change.date in first_at:
+            problems.add(
+                loc,
+                f"{change.date} is changed twice (first at weekly.dates[{first_at[change.date]}])",
+            )
+        first_at.setdefault(change.date, d)
+        if change.date not in days:
+            problems.add(
+                loc,
+                f"{change.date} is not a date of the pattern ({shown}); list a meeting on "
+                "another day under weeks",
+            )
+        elif change.date in skipped:
+            problems.add(loc, f"{change.date} is also in weekly.skip")
+    return True
+
+
+def _check_meetings(spec: CourseSpec, meetings: list[PlannedMeeting], problems: _Problems) -> None:
+    """Every meeting has a topic, lies in a week, and is the only one with its date and key."""
+    if len(meetings) > MAX_MEETINGS:
+        problems.add(
+            ("weekly",) if spec.weekly is not None else ("weeks",),
+            f"{len(meetings)} meetings; a course has at most {MAX_MEETINGS}",
+        )
+        return
+    planned_weeks = spec.planned_weeks()
+    weeks: dict[int, PlannedWeek] = {}
+    for week in planned_weeks:
+        weeks.setdefault(week.number, week)
+    untitled = [meeting for meeting in meetings if not meeting.topic]
+    if untitled:
+        dates = ", ".join(str(meeting.date) for meeting in untitled[:5])
+        more = f" and {len(untitled) - 5} more" if len(untitled) > 5 else ""
+        problems.add(
+            untitled[0].loc,
+            f"no topic for the meeting on {dates}{more}: give weekly.topic, or a topic in "
+            "weekly.dates",
+        )
+    first_at: dict[tuple, PlannedMeeting] = {}
+    presentations: dict[dt.date, PlannedMeeting] = {}
+    for meeting in sorted(meetings, key=lambda meeting: _file_order(meeting.loc)):
+        if meeting.loc[0] == "weeks":
+            week = planned_weeks[meeting.loc[1]]  # listed in that week
+        else:
+            week = weeks.get(meeting.week) if meeting.week is not None else None
+        date_loc = meeting.loc if len(meeting.loc) == 1 else (*meeting.loc, "date")
+        if week is None:
+            problems.add(date_loc, f"the meeting on {meeting.date} falls in no week of weeks")
+        elif not week.starts <= meeting.date <= week.ends:
+            problems.add(
+                date_loc,
+                f"{meeting.date} is outside week {week.number} ({week.starts} to {week.ends})",
+            )
+        first = first_at.setdefault(meeting.identity, meeting)
+        if first is not meeting:
+            problems.add(
+                date_loc,
+                f"a second meeting on {meeting.label()} (first at "
+                f"{format_location(first.loc)}): give one of them a key",
+            )
+        if meeting.kind == Meeting.Kind.PRESENTATION:
+            if meeting.date in presentations:
+                # A session is found by its date, so its meeting must be the only one.
+                problems.add(date_loc, f"a second presentation meeting on {meeting.date}")
+            presentations.setdefault(meeting.date, meeting)
+
+
+def _file_order(loc: tuple) -> tuple:
+    # Listed meetings first, in the order written, then the pattern's.
+    return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in loc)
+
+
+def _check_times(
+    spec: CourseSpec,
+    problems: _Problems,
+    *,
+    meetings: list[PlannedMeeting] | None,
+    presentations: dict[dt.date, PlannedMeeting] | None,
+    broken: set[str],
+) -> None:
     """Every local time names exactly one instant, and every slot fits in its meeting."""
     zone = zoneinfo.ZoneInfo(spec.course.time_zone)
 
@@ -815,25 +1206,19 @@ def _check_times(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
     if "policies" not in broken and opens is not None and opens.tzinfo is None:
         # With an offset written out (+08:00) the instant is unambiguous whatever the zone.
         exists(("policies", "signup_opens"), opens.date(), opens.time())
-    if "weeks" in broken:
+    if meetings is None:
         return
-
-    session_hours: dict[dt.date, TimeRange | None] = {}
-    for w, week in enumerate(spec.weeks):
-        for m, meeting in enumerate(week.meetings):
-            hours = spec.meeting_hours(meeting)
-            if meeting.kind == "presentation":
-                session_hours.setdefault(meeting.date, hours)
-            if hours is None:
-                continue
-            own = meeting.time is not None
-            loc = ("weeks", w, "meetings", m, "time" if own else "date")
-            note = "" if own else " (the time is course.meeting_time)"
-            if exists(loc, meeting.date, hours.start, note=note):
-                exists(loc, meeting.date, hours.end, note=note)
-    if "sessions" not in broken:
+    for meeting in meetings:
+        hours = meeting.time
+        if hours is not None and exists(
+            meeting.time_loc, meeting.date, hours.start, note=meeting.time_note
+        ):
+            exists(meeting.time_loc, meeting.date, hours.end, note=meeting.time_note)
+    if "sessions" not in broken and presentations is not None:
         for s, session in enumerate(spec.sessions):
-            _check_slot_times(s, session, session_hours.get(session.date), problems, exists)
+            meeting = presentations.get(session.date)
+            hours = meeting.time if meeting is not None else None
+            _check_slot_times(s, session, hours, problems, exists)
 
 
 def _check_slot_times(
@@ -880,33 +1265,12 @@ def _check_slot_times(
             exists(loc, end.date(), end.time())
 
 
-def _check_weeks(spec: CourseSpec, problems: _Problems) -> set[dt.date]:
-    """Meetings fall inside their week; returns the dates of presentation meetings."""
-    presentations: Counter = Counter()
-    for w, week in enumerate(spec.weeks):
-        end = week.starts + dt.timedelta(days=6)
-        for m, meeting in enumerate(week.meetings):
-            if not week.starts <= meeting.date <= end:
-                problems.add(
-                    ("weeks", w, "meetings", m, "date"),
-                    f"{meeting.date} is outside week {week.number} ({week.starts} to {end})",
-                )
-            if meeting.kind == "presentation":
-                presentations[meeting.date] += 1
-                if presentations[meeting.date] == 2:
-                    # A session is found by its date, so its meeting must be the only one.
-                    problems.add(
-                        ("weeks", w, "meetings", m, "date"),
-                        f"a second presentation meeting on {meeting.date}",
-                    )
-    return set(presentations)
-
-
 def _check_rubric(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> None:
-    questions = {question.key for question in spec.feedback_questions}
+    """Keys unique across the rubric, then the rubric's own rules (grading.rubric)."""
     first_at: dict[str, tuple] = {}
-    leaf_total = Decimal(0)
-    for loc, key, node in spec.rubric():
+    nodes: dict[tuple, RubricNode] = {}
+    parts = []
+    for loc, key, node in spec.rubric():  # parents come before their children
         is_child = loc[-2] == "children"
         if key in first_at:
             problems.add(
@@ -915,55 +1279,23 @@ def _check_rubric(spec: CourseSpec, problems: _Problems, *, broken: set[str]) ->
             )
         else:
             first_at[key] = loc
-
-        if node.peer_share is not None and not 0 <= node.peer_share <= 1:
-            problems.add(
-                (*loc, "peer_share"), f"{node.peer_share:g} is outside [0, 1] (0.7 means 70%)"
-            )
-
-        if node.children:
-            children_sum = sum((child.points for child in node.children), Decimal(0))
-            if children_sum != node.points:
-                problems.add(
-                    (*loc, "points"),
-                    f"{node.points:g} points, but its children add up to {children_sum:g}",
-                )
-            for attr in ("source", "peer_share"):
-                if getattr(node, attr) is not None:
-                    problems.add((*loc, attr), "only a leaf (a node without children) has one")
-            if node.questions:
-                problems.add((*loc, "questions"), "only a leaf (a node without children) has any")
-            continue
-
-        leaf_total += node.points
-        if node.source is None:
-            problems.add((*loc, "source"), f"a leaf needs a source: {', '.join(SOURCES)}")
-            continue
-        if node.source == "blend" and node.peer_share is None:
-            problems.add((*loc, "peer_share"), "a blend leaf needs a peer_share in [0, 1]")
-        if node.source != "blend" and node.peer_share is not None:
-            problems.add((*loc, "peer_share"), "only a blend leaf has a peer_share")
-        if node.source in ("peer", "blend"):
-            if not node.questions:
-                problems.add(
-                    (*loc, "questions"),
-                    f"a {node.source} leaf needs at least one feedback question",
-                )
-        elif node.questions:
-            problems.add((*loc, "questions"), f"a {node.source} leaf takes no feedback questions")
-        if "feedback_questions" in broken:
-            continue
-        for q, question in enumerate(node.questions):
-            if question not in questions:
-                problems.add(
-                    (*loc, "questions", q),
-                    f"unknown feedback question {question!r} "
-                    f"(known: {', '.join(sorted(questions)) or 'none defined'})",
-                )
-
-    if spec.grading and "course" not in broken and leaf_total != spec.course.total_points:
-        problems.add(
-            ("grading",),
-            f"the leaves add up to {leaf_total:g} points, "
-            f"but course.total_points is {spec.course.total_points:g}",
+        nodes[loc] = RubricNode(
+            key=key,
+            points=node.points,
+            source=node.source or "",
+            peer_share=node.peer_share,
+            questions=list(node.questions),
+            ref=loc,
         )
+        (nodes[loc[:-2]].children if is_child else parts).append(nodes[loc])
+
+    questions = None
+    if "feedback_questions" not in broken:
+        questions = {question.key for question in spec.feedback_questions}
+    total = None if "course" in broken else spec.course.total_points
+    for problem in rubric_problems(parts, total_points=total, questions=questions):
+        if problem.node is None:
+            problems.add(("grading",), problem.message)
+        else:
+            field = problem.field if isinstance(problem.field, tuple) else (problem.field,)
+            problems.add((*problem.node.ref, *field), problem.message)

@@ -298,7 +298,7 @@ def test_a_session_on_a_day_without_a_presentation_meeting_is_refused():
 
     assert problems == [
         f"sessions[0].date (line {line_of(text, '{number: 1')}): "
-        "no meeting of kind presentation on 2025-09-11 in weeks"
+        "no meeting of kind presentation on 2025-09-11"
     ]
 
 
@@ -468,7 +468,10 @@ def test_the_documented_example_is_a_valid_course_file():
 
 def test_the_documented_example_uses_every_key_of_the_format():
     data = yaml.safe_load(docs_example())  # only its keys matter here
-    meetings = [meeting for week in data["weeks"] for meeting in week["meetings"]]
+    meetings = [meeting for week in data["weeks"] for meeting in week.get("meetings", [])]
+    meetings += data["weekly"]["extra"]
+    dates = data["weekly"]["dates"]
+    materials = [item for entry in meetings + dates for item in entry.get("materials", [])]
 
     def children(nodes):
         for node in nodes:
@@ -485,6 +488,9 @@ def test_the_documented_example_uses_every_key_of_the_format():
         coursefile.CategorySpec: keys(data["categories"]),
         coursefile.WeekSpec: keys(data["weeks"]),
         coursefile.MeetingSpec: keys(meetings),
+        coursefile.MaterialSpec: keys(materials),
+        coursefile.WeeklySpec: set(data["weekly"]),
+        coursefile.PatternDateSpec: keys(dates),
         coursefile.SessionSpec: keys(data["sessions"]),
         coursefile.PaperSpec: keys(data["papers"]),
         coursefile.QuestionSpec: keys(data["feedback_questions"]),
