@@ -8,59 +8,21 @@ The refused files are edits of an already loaded course, the harder case for ato
 import datetime as dt
 import subprocess
 import sys
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from conftest import DEMO_COURSE_FILE, load_course_text, small_course_text
-from courseapp import services
+from courseapp import inuse, services
 from courseapp.coursefile import parse_course_file
 from courseapp.models import Course
 from grading.models import Criterion
 from presentations.models import Category, Paper, Slot
 from schedule.models import Meeting, Week
+from tests.courseapp.course_files import dump, edit, line_of, loadcourse
 
-COURSE_DATA_APPS = ("courseapp", "schedule", "presentations", "grading")
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def dump() -> dict[str, list[dict]]:
-    """Every row of every course-data table (m2m links included), in primary-key order."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for label in COURSE_DATA_APPS
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    }
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert old in text, f"the test's edit no longer applies: {old!r}"
-    return text.replace(old, new, 1)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return text[: text.index(snippet)].count("\n") + 1
-
-
-@pytest.fixture
-def course_file(tmp_path):
-    """`course_file(text)`: the text saved as a course file; returns its path."""
-
-    def write(text: str, name: str = "course.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
-
-
-def loadcourse(path: Path, **options) -> list[str]:
-    out = StringIO()
-    call_command("loadcourse", str(path), stdout=out, **options)
-    return out.getvalue().splitlines()
 
 
 def refused(path: Path) -> list[str]:
@@ -89,14 +51,17 @@ def test_loading_a_new_course_prints_a_line_per_row_and_a_summary(course_file):
         "created category inference",
         "created week W1",
     ]
-    assert "created meeting W1 #2 (2025-09-04, No class)" in output
+    assert "created meeting 2025-09-04 (No class)" in output
     assert "created slot 2 of session 1 on 2025-09-09" in output
     assert "created criterion organisation" in output
     assert "created letter grade F" in output
     # course 1, categories 2, weeks 2, meetings 4, slots 2, papers 2, question 1,
     # criteria 6, letters 2
-    assert output[-1] == "seminar: 22 created, 0 updated, 0 deleted, 0 kept in use"
-    assert len(output) == 23
+    assert output[-2:] == [
+        "recorded the file as course file version 1",
+        "seminar: 22 created, 0 updated, 0 deleted",
+    ]
+    assert len(output) == 24
 
 
 @pytest.mark.django_db
@@ -133,7 +98,7 @@ def test_the_documented_example_loads_and_reloads_without_changes(course_file):
     example = docs[docs.index("```yaml\n", docs.index("## A complete example")) + 8 :]
     path = course_file(example[: example.index("```")])
 
-    assert loadcourse(path)[-1] == "dbsys-2026: 31 created, 0 updated, 0 deleted, 0 kept in use"
+    assert loadcourse(path)[-1] == "dbsys-2026: 35 created, 0 updated, 0 deleted"
     assert loadcourse(path) == ["dbsys-2026: no changes"]
 
 
@@ -219,14 +184,15 @@ def test_an_edited_file_updates_rows_in_place(course, course_file):
 
     assert output == [
         "updated course seminar: title 'Systems Seminar' -> 'Systems Seminar, revised'",
-        "updated meeting W1 #1 (2025-09-02, Introduction and Logistics): "
+        "updated meeting 2025-09-02 (Introduction and Logistics): "
         "topic 'Introduction' -> 'Introduction and Logistics'",
         "updated paper zero: title 'ZeRO' -> 'ZeRO: Memory Optimizations'; "
         "category training -> inference",
         "updated criterion organisation: points 25 -> 5",
         "updated criterion plan: parent report -> presentation; position 1 -> 2",
         "updated criterion review: points 50 -> 70",
-        "seminar: 0 created, 6 updated, 0 deleted, 0 kept in use",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 6 updated, 0 deleted",
     ]
     zero = Paper.objects.get(course=course, key="zero")
     assert zero.pk == papers["zero"]
@@ -251,8 +217,9 @@ def test_a_paper_or_meeting_removed_from_the_file_is_deleted(course, course_file
 
     assert output == [
         "deleted paper vllm",
-        "deleted meeting W2 #2 (2025-09-11, Final Review)",
-        "seminar: 0 created, 0 updated, 2 deleted, 0 kept in use",
+        "deleted meeting 2025-09-11 (Final Review)",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 0 updated, 2 deleted",
     ]
     assert list(Paper.objects.filter(course=course)) == [kept_paper]
     assert not Meeting.objects.filter(course=course, date=dt.date(2025, 9, 11)).exists()
@@ -276,7 +243,8 @@ def test_a_removed_rubric_part_goes_children_first(course, course_file):
         "deleted criterion review",
         "deleted criterion plan",
         "deleted criterion report",
-        "seminar: 0 created, 2 updated, 3 deleted, 0 kept in use",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 2 updated, 3 deleted",
     ]
     assert set(Criterion.objects.filter(course=course).values_list("key", flat=True)) == {
         "presentation",
@@ -310,12 +278,8 @@ def test_two_sessions_can_swap_dates(course_file):
 
     output = loadcourse(course_file(swapped, "swapped.yaml"))
 
-    assert "updated meeting W2 #1 (2025-09-09, Presentation Session-1): session_number 1 -> 2" in (
-        output
-    )
-    assert "updated meeting W2 #2 (2025-09-11, Presentation Session-2): session_number 2 -> 1" in (
-        output
-    )
+    assert "updated meeting 2025-09-09 (Presentation Session-1): session_number 1 -> 2" in (output)
+    assert "updated meeting 2025-09-11 (Presentation Session-2): session_number 2 -> 1" in (output)
     numbers = dict(
         Meeting.objects.filter(kind="presentation").values_list("date", "session_number")
     )
@@ -323,7 +287,9 @@ def test_two_sessions_can_swap_dates(course_file):
 
 
 @pytest.mark.django_db
-def test_a_row_something_else_still_uses_is_kept_and_reported(course, other_course, course_file):
+def test_a_row_something_else_still_uses_is_not_deleted_the_load_is_refused(
+    course, other_course, course_file
+):
     # Paper.category is PROTECT. A paper of the course itself cannot keep a category alive,
     # since the file may not name an unknown category; but a paper of another course, filed
     # in the admin by someone who teaches both, can point at this course's category.
@@ -331,34 +297,29 @@ def test_a_row_something_else_still_uses_is_kept_and_reported(course, other_cour
     Paper.objects.create(course=other_course, key="orca", title="Orca", category=inference)
     text = edit(small_course_text(), "  - {key: inference, name: Inference}\n", "")
     text = edit(text, '  - {key: vllm, title: "vLLM", category: inference, year: 2023}\n', "")
+    before = dump()
 
-    output = loadcourse(course_file(text))
+    with pytest.raises(CommandError) as caught:
+        loadcourse(course_file(text))
 
-    assert output == [
-        "deleted paper vllm",
-        "kept category inference: no longer in the file, but used by 1 paper",
-        "seminar: 0 created, 0 updated, 1 deleted, 1 kept in use",
+    assert str(caught.value).splitlines()[1:] == [
+        f"categories (line {line_of(text, 'categories:')}): category inference is no longer in "
+        "the file, but 1 paper refers to it"
     ]
-    assert Category.objects.filter(pk=inference.pk).exists()
-    # Reloading keeps reporting it, and changes nothing else.
-    assert loadcourse(course_file(text)) == [
-        "kept category inference: no longer in the file, but used by 1 paper",
-        "seminar: no changes (1 kept in use)",
-    ]
+    assert dump() == before
 
 
 @pytest.mark.django_db
-def test_a_row_whose_deletion_would_take_other_data_along_counts_as_used(course, monkeypatch):
+def test_a_row_whose_deletion_would_take_other_data_along_counts_as_used(course):
     # No model outside the course file refers to its rows yet (bookings, scores and feedback
     # come in later issues, perhaps with CASCADE). Treating slots as such a model shows the
     # guard: the meeting is in use because deleting it would take its two slots along.
-    monkeypatch.setattr(
-        services, "COURSE_FILE_MODELS", frozenset({Week, Meeting, Category, Paper, Criterion})
-    )
+    owned = frozenset({Week, Meeting, Category, Paper, Criterion})
     session = Meeting.objects.get(course=course, session_number=1)
+    lecture = Meeting.objects.get(course=course, date=dt.date(2025, 9, 2))
 
-    assert services._used_by(session) == ["2 slots"]
-    assert services._used_by(Meeting.objects.get(course=course, date=dt.date(2025, 9, 2))) == []
+    assert inuse.deletion_blocker(session, owned=owned) == "deleting it would take along 2 slots"
+    assert inuse.deletion_blocker(lecture, owned=owned) is None
 
 
 # --- Dry runs ---------------------------------------------------------------------------------
@@ -375,7 +336,8 @@ def test_a_dry_run_prints_what_would_change_and_writes_nothing(course, course_fi
     assert output == [
         "would update course seminar: title 'Systems Seminar' -> 'Systems Seminar, revised'",
         "would delete paper vllm",
-        "seminar (dry run, nothing written): 0 created, 1 updated, 1 deleted, 0 kept in use",
+        "would record the file as course file version 2",
+        "seminar (dry run, nothing written): 0 created, 1 updated, 1 deleted",
     ]
     assert dump() == before
 
@@ -394,7 +356,9 @@ def test_a_dry_run_of_a_new_course_creates_nothing(course_file):
 
 @pytest.mark.django_db
 def test_a_dry_run_without_changes_says_so(course, course_file):
-    assert loadcourse(course_file(small_course_text()), dry_run=True) == ["seminar: no changes"]
+    assert loadcourse(course_file(small_course_text()), dry_run=True) == [
+        "seminar (dry run, nothing written): no changes"
+    ]
 
 
 # --- Files that cannot be read -------------------------------------------------------------------

@@ -1,16 +1,11 @@
 import os
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courseapp.coursefile import (
-    MAX_FILE_BYTES,
-    CourseFileError,
-    decode_course_file,
-    parse_course_file,
-)
-from courseapp.services import course_load
+from courseapp.coursefile import MAX_FILE_BYTES, CourseFileError, decode_course_file
+from courseapp.models import AuditEntry
+from courseapp.services import CourseLoadRefused, course_file_apply
 
 
 class Command(BaseCommand):
@@ -46,23 +41,22 @@ class Command(BaseCommand):
             raise CommandError(f"{shown}: cannot read the file: {exc.strerror}") from None
 
         try:
-            spec = parse_course_file(decode_course_file(data, size=size))
+            report = course_file_apply(
+                text=decode_course_file(data, size=size),
+                actor=None,
+                via=AuditEntry.Via.COMMAND,
+                dry_run=dry_run,
+            )
+        except CourseLoadRefused as exc:
+            raise CommandError(_listing(f"{shown} could not be loaded", exc.problems)) from None
         except CourseFileError as exc:
             raise CommandError(
                 _listing(f"{shown} is not a valid course file", exc.problems)
             ) from None
-        try:
-            report = course_load(spec=spec, dry_run=dry_run)
-        except ValidationError as exc:
-            raise CommandError(_listing(f"{shown} could not be loaded", exc.messages)) from None
 
         for line in report.lines():
             self.stdout.write(line)
-        if report.changed:
-            self.stdout.write(self.style.SUCCESS(report.summary()))
-        else:
-            kept = f" ({len(report.kept)} kept in use)" if report.kept else ""
-            self.stdout.write(self.style.SUCCESS(f"{report.course_code}: no changes{kept}"))
+        self.stdout.write(self.style.SUCCESS(report.summary()))
 
 
 def _listing(heading: str, problems: list[str]) -> str:
