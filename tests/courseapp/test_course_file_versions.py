@@ -8,6 +8,7 @@ import pytest
 from conftest import load_course_text, make_user, small_course_text
 from courseapp.coursefile import CourseFileError
 from courseapp.models import AuditEntry, Course, CourseFileVersion
+from courseapp.selectors import course_file_current, course_file_versions
 from courseapp.services import course_file_apply, course_file_preview
 from tests.courseapp.course_files import dump, edit, line_of, loadcourse
 
@@ -159,11 +160,13 @@ def test_preview_lists_every_problem_with_its_location(course):
     assert preview.lines == []
 
 
-def test_the_current_file_is_the_latest_version(course):
+def test_the_current_file_is_the_latest_version(course, django_assert_num_queries):
     load_course_text(small_course_text(title="Second"))
 
-    latest = CourseFileVersion.objects.filter(course=course).order_by("-number").first()
+    with django_assert_num_queries(1):
+        current = course_file_current(course=course)
+        loaded_by = current.loaded_by
 
-    assert latest.number == 2
-    assert "title: Second" in latest.text
+    assert (current.number, current.text, loaded_by) == (2, small_course_text(title="Second"), None)
+    assert [version.number for version in course_file_versions(course=course)] == [2, 1]
     assert Course.objects.get(code="seminar").title == "Second"
