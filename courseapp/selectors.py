@@ -1,4 +1,5 @@
-"""Reads behind the home page, the course dashboard and the account page."""
+"""Reads behind the home page, the course dashboard, the account page and the course file's
+versions."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from courseapp.models import Course, Enrollment, FeedKey, Role
+from courseapp.models import Course, CourseFileVersion, Enrollment, FeedKey, Role
 from grading.models import Criterion
 from presentations.models import Paper, Slot
 from schedule.selectors import presentation_progress, upcoming_meetings
@@ -174,3 +175,17 @@ def dashboard_cards(*, course: Course, role: Role, user, now: dt.datetime) -> li
     """The cards a member with this role sees on the course dashboard, in order."""
     ctx = DashboardContext(course=course, role=role, user=user, now=now)
     return [build(ctx) for build in DASHBOARD_CARDS[role]]
+
+
+def course_file_versions(*, course: Course):
+    """The course's kept file versions, newest first, with who loaded each (one query)."""
+    return (
+        CourseFileVersion.objects.filter(course=course)
+        .select_related("loaded_by")
+        .order_by("-number")
+    )
+
+
+def course_file_current(*, course: Course) -> CourseFileVersion | None:
+    """The version last loaded: the course's current file, for downloading it."""
+    return course_file_versions(course=course).first()

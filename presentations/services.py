@@ -46,7 +46,7 @@ class PresentationError(DomainError):
 
 
 def session_start(session: Meeting) -> dt.datetime:
-    return session.start_datetime()
+    return session.begins_at
 
 
 def signup_freeze(session: Meeting) -> dt.datetime:
