@@ -250,6 +250,16 @@ class Policies(_Strict):
         Decimal("0.10")
     )
     min_reviews: Annotated[int, Field(ge=0, le=1000)] = 3
+    paper_assignment: Course.PaperAssignment = Course.PaperAssignment.CLAIM
+    papers_close: DateTime | None = None
+    preferences_max: Annotated[int, Field(ge=1, le=50)] = 5
+    proposals_allowed: bool = False
+    talks_per_student: Annotated[int, Field(ge=0, le=10)] = 1
+    talks_by_section: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=64)],
+        Annotated[int, Field(ge=0, le=10)],
+    ] = {}
+    signup_category_must_match: bool = True
 
 
 class CategorySpec(_Strict):
@@ -613,8 +623,9 @@ class CourseSpec(_Strict):
         data["course"]["title"] = f"{self.course.title}{title_suffix}"
         moved = f"moved by {weeks} weeks"
         try:
-            if data["policies"]["signup_opens"] is not None:
-                data["policies"]["signup_opens"] += delta
+            for moment in ("signup_opens", "papers_close"):
+                if data["policies"][moment] is not None:
+                    data["policies"][moment] += delta
             for week in data["weeks"]:
                 week["starts"] += delta
                 for meeting in week["meetings"]:
@@ -1202,10 +1213,11 @@ def _check_times(
             problems.add(loc, why + note)
         return why is None
 
-    opens = spec.policies.signup_opens
-    if "policies" not in broken and opens is not None and opens.tzinfo is None:
-        # With an offset written out (+08:00) the instant is unambiguous whatever the zone.
-        exists(("policies", "signup_opens"), opens.date(), opens.time())
+    for name in ("signup_opens", "papers_close"):
+        moment = getattr(spec.policies, name)
+        if "policies" not in broken and moment is not None and moment.tzinfo is None:
+            # With an offset written out (+08:00) the instant is unambiguous whatever the zone.
+            exists(("policies", name), moment.date(), moment.time())
     if meetings is None:
         return
     for meeting in meetings:

@@ -305,11 +305,15 @@ def load_course(load: LoadState) -> Course:
     """The course row: its metadata and policies."""
     spec = load.spec
     meta, policies = spec.course, spec.policies
-    signup_opens = policies.signup_opens
-    if signup_opens is not None and signup_opens.tzinfo is None:
+    zone = zoneinfo.ZoneInfo(meta.time_zone)
+
+    def aware(moment: dt.datetime | None) -> dt.datetime | None:
         # A time written without an offset is the course's local time; the file's rules made
         # sure it names exactly one instant.
-        signup_opens = signup_opens.replace(tzinfo=zoneinfo.ZoneInfo(meta.time_zone))
+        if moment is not None and moment.tzinfo is None:
+            return moment.replace(tzinfo=zone)
+        return moment
+
     # Two loads of one course at once would race to create the same rows: the second waits
     # here for the first to commit. (A course created by both at once fails one of them on
     # the unique code instead.)
@@ -322,6 +326,7 @@ def load_course(load: LoadState) -> Course:
         file_keys={
             "schedule_public": "public",
             "signup_opens_at": "signup_opens",
+            "papers_close_at": "papers_close",
         },
     )
     course = courses.upsert(
@@ -336,13 +341,20 @@ def load_course(load: LoadState) -> Course:
             "time_zone": meta.time_zone,
             "schedule_public": meta.public,
             "total_points": meta.total_points,
-            "signup_opens_at": signup_opens,
+            "signup_opens_at": aware(policies.signup_opens),
             "signup_freeze_hours": policies.signup_freeze_hours,
             "feedback_window_hours": policies.feedback_window_hours,
             "feedback_free_misses": policies.feedback_free_misses,
             "peer_aggregate": policies.peer_aggregate,
             "peer_trim_fraction": policies.peer_trim_fraction,
             "min_reviews": policies.min_reviews,
+            "paper_assignment": policies.paper_assignment,
+            "papers_close_at": aware(policies.papers_close),
+            "preferences_max": policies.preferences_max,
+            "proposals_allowed": policies.proposals_allowed,
+            "talks_per_student": policies.talks_per_student,
+            "talks_by_section": dict(policies.talks_by_section),
+            "signup_category_must_match": policies.signup_category_must_match,
         },
     )
     courses.save_changes()
