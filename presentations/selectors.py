@@ -292,7 +292,7 @@ def programme(*, course: Course, show_names: bool) -> list[ProgrammeSession]:
     for talk in (
         Presentation.objects.for_course(course)
         .filter(slot__isnull=False)
-        .select_related("student__user", "paper")
+        .select_related("student__user", "paper__category")
         .order_by("booked_at", "pk")
     ):
         talks_by_slot.setdefault(talk.slot_id, []).append(talk)
@@ -323,3 +323,162 @@ def my_talks(*, student: Enrollment) -> list[Presentation]:
         .select_related("paper", "paper__category", "slot__meeting", "slot__category")
         .order_by("number")
     )
+
+
+def papers_open(*, course: Course, now: dt.datetime) -> bool:
+    """Whether students may still claim or rank papers (the services check it again)."""
+    return course.papers_close_at is None or now < course.papers_close_at
+
+
+# --- the pages ----------------------------------------------------------------------------
+
+
+@dataclass
+class PapersPage:
+    """Everything the papers page shows: the catalogue, and for a student their own part."""
+
+    groups: list[CategoryPapers]
+    categories: list[Category]
+    open: bool
+    student: Enrollment | None = None
+    talks: list[Presentation] = field(default_factory=list)
+    preferences: list[PaperPreference] = field(default_factory=list)
+    rankable: list[Paper] = field(default_factory=list)
+    proposals: list[PaperProposal] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.papers) for group in self.groups)
+
+    @property
+    def talks_owed(self) -> int:
+        return self.student.course.talks_for(self.student) if self.student else 0
+
+    @property
+    def my_papers(self) -> list[Paper]:
+        return [talk.paper for talk in self.talks if talk.paper_id is not None]
+
+    @property
+    def needs_paper(self) -> bool:
+        return self.student is not None and len(self.my_papers) < self.talks_owed
+
+
+def papers_page(
+    *,
+    course: Course,
+    viewer: Enrollment | None,
+    show_presenters: bool,
+    now: dt.datetime,
+    query: str = "",
+    category: str = "",
+    availability: str = "",
+) -> PapersPage:
+    """The papers page: nine queries at most, whatever the size of the catalogue or class.
+
+    The ranking form offers every paper the student may rank, whatever the filters, so it
+    has a query of its own.
+    """
+    page = PapersPage(
+        groups=paper_catalogue(
+            course=course,
+            viewer=viewer,
+            show_presenters=show_presenters,
+            query=query,
+            category=category,
+            availability=availability,
+        ),
+        categories=list(Category.objects.for_course(course).order_by("position", "key")),
+        open=papers_open(course=course, now=now),
+    )
+    if viewer is None or viewer.role != Role.STUDENT:
+        return page
+    viewer.course = course
+    page.student = viewer
+    page.talks = my_talks(student=viewer)
+    if course.paper_assignment == Course.PaperAssignment.PREFERENCES:
+        page.preferences = my_preferences(student=viewer)
+        page.rankable = list(
+            Paper.objects.for_course(course)
+            .visible_to(viewer)
+            .select_related("category")
+            .order_by("category__position", "title")
+        )
+    if course.proposals_allowed:
+        page.proposals = my_proposals(student=viewer)
+    return page
+
+
+@dataclass
+class SheetRow:
+    slot: Slot
+    talk: Presentation | None  # None for a free seat
+
+
+def signup_sheet(*, course: Course, session: Meeting) -> list[SheetRow]:
+    """One session's seats in slot order, booked talks first within a slot, then a row for
+    each free seat (to fill in by hand); two queries."""
+    slots = list(Slot.objects.for_course(course).filter(meeting=session).order_by("position"))
+    talks: dict[int, list[Presentation]] = {}
+    for talk in (
+        Presentation.objects.for_course(course)
+        .filter(slot__meeting=session)
+        .select_related("student__user", "paper")
+        .order_by("booked_at", "pk")
+    ):
+        talks.setdefault(talk.slot_id, []).append(talk)
+    rows = []
+    for slot in slots:
+        booked = talks.get(slot.pk, [])
+        rows += [SheetRow(slot=slot, talk=talk) for talk in booked]
+        rows += [SheetRow(slot=slot, talk=None)] * max(0, slot.capacity - len(booked))
+    return rows
+
+
+@dataclass
+class Waiting:
+    session: Meeting
+    position: int
+
+
+def my_waiting(*, student: Enrollment) -> list[Waiting]:
+    """The sessions the student waits for, with their place in each queue; one query."""
+    entries = (
+        WaitlistEntry.objects.filter(session__waitlist__presentation__student=student)
+        .select_related("session", "presentation")
+        .order_by("session__date", "created_at", "pk")
+        .distinct()
+    )
+    queues: dict[int, list[WaitlistEntry]] = {}
+    for entry in entries:
+        queues.setdefault(entry.session_id, []).append(entry)
+    return [
+        Waiting(session=queue[0].session, position=place)
+        for queue in queues.values()
+        for place, entry in enumerate(queue, 1)
+        if entry.presentation.student_id == student.pk
+    ]
+
+
+@dataclass
+class MySwaps:
+    incoming: list[SwapRequest]  # asked of the student
+    outgoing: list[SwapRequest]  # asked by the student
+
+
+def my_swaps(*, student: Enrollment) -> MySwaps:
+    """The student's pending swap requests, both ways; one query."""
+    swaps = MySwaps(incoming=[], outgoing=[])
+    for swap in (
+        SwapRequest.objects.filter(status=SwapRequest.Status.PENDING)
+        .filter(Q(requester__student=student) | Q(target__student=student))
+        .select_related(
+            "requester__student__user",
+            "target__student__user",
+            "requester_slot__meeting",
+            "target_slot__meeting",
+        )
+        .order_by("created_at", "pk")
+    ):
+        mine = swap.requester.student_id == student.pk
+        (swaps.outgoing if mine else swaps.incoming).append(swap)
+    return swaps
