@@ -215,10 +215,14 @@ def _board_context(request, course: Course, role: Role) -> dict:
             if row.category and all(talk.paper.category_id != row.category.pk for talk in free)
         }
     asked = {swap.target_id for swap in board.swaps_out}
+    # Sessions already held fold away: what a student can still act on comes first.
+    today = timezone.localdate()
     return {
         "course": course,
         "role": role,
         "board": board,
+        "past": [row for row in board.sessions if row.session.date < today],
+        "coming": [row for row in board.sessions if row.session.date >= today],
         "now": now,
         "student": student,
         "can_act": student is not None and not student.is_withdrawn,

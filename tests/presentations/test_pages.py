@@ -608,6 +608,16 @@ def test_after_the_freeze_a_session_is_closed(client_of, student, slots, time_ma
     assert "Book" not in text
 
 
+def test_sessions_already_held_fold_away(client_of, student, slots, time_machine):
+    time_machine.move_to(dt.datetime(2025, 9, 10, 9, 0, tzinfo=HK), tick=False)
+
+    html = client_of(student).get(url("slots")).content.decode()
+
+    held = re.search(r'<details class="past-sessions">.*?</details>', html, re.S).group(0)
+    assert "Sessions already held (1) Session 1 Tue 9 Sep 2025" in text_of(held)
+    assert "No more presentation sessions this term." in text_of(html)
+
+
 def test_booking_a_slot(client_of, student, slots):
     response = post(client_of(student), url("slot_book", slots[1].pk))
 
