@@ -89,11 +89,11 @@ def _your_presentation(ctx: DashboardContext) -> Card:
     student = Enrollment.objects.get(course=course, user=ctx.user)
     student.course = course
     talks = {talk.number: talk for talk in my_talks(student=student)}
-    lines = [
-        TalkLine(number, talk.paper if talk else None, talk.slot if talk else None)
-        for number in range(1, course.talks_for(student) + 1)
-        for talk in [talks.get(number)]
-    ]
+    lines = []
+    for number in range(1, course.talks_for(student) + 1):
+        # A talk's row is made at its first claim or booking: until then it has neither.
+        talk = talks.get(number)
+        lines.append(TalkLine(number, talk and talk.paper, talk and talk.slot))
     needs_paper = any(line.paper is None for line in lines)
     needs_slot = any(line.slot is None for line in lines)
     # Only a talk row without a slot can wait; only a booked one can be in a swap.

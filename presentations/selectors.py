@@ -117,6 +117,16 @@ def my_preferences(*, student: Enrollment) -> list[PaperPreference]:
     )
 
 
+def rankable_papers(*, student: Enrollment) -> list[Paper]:
+    """Every paper the student may rank, by category and title; one query."""
+    return list(
+        Paper.objects.for_course(student.course_id)
+        .visible_to(student)
+        .select_related("category")
+        .order_by("category__position", "title")
+    )
+
+
 def my_proposals(*, student: Enrollment) -> list[PaperProposal]:
     return list(PaperProposal.objects.filter(student=student).select_related("category", "paper"))
 
@@ -397,12 +407,7 @@ def papers_page(
     page.talks = my_talks(student=viewer)
     if course.paper_assignment == Course.PaperAssignment.PREFERENCES:
         page.preferences = my_preferences(student=viewer)
-        page.rankable = list(
-            Paper.objects.for_course(course)
-            .visible_to(viewer)
-            .select_related("category")
-            .order_by("category__position", "title")
-        )
+        page.rankable = rankable_papers(student=viewer)
     if course.proposals_allowed:
         page.proposals = my_proposals(student=viewer)
     return page
