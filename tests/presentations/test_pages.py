@@ -907,8 +907,17 @@ def test_the_page_loads_htmx_and_posts_each_form_both_ways(client_of, student, s
     assert re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"\w+\"\}'>", html)
     action = url("slot_book", slots[0].pk)
     assert f'<form method="post" action="{action}" hx-post="{action}"' in html
-    # No inline script or style: the pages stay within a strict Content-Security-Policy.
-    assert not re.search(r"<script>|<script [^>]*>[^<]|<style|style=", html)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_inline_script_or_style(client_of, student, ranking_course, slots, name):
+    # The pages stay within a strict Content-Security-Policy.
+    ranking_course.proposals_allowed = True
+    ranking_course.save()
+
+    html = client_of(student).get(url(name)).content.decode()
+
+    assert not re.search(r"<script>|<script [^>]*>[^<]|<style|style=|\son[a-z]+=", html)
 
 
 # --- staff on the slots page, and the sign-up sheet ---------------------------------------
@@ -1000,10 +1009,13 @@ def test_spreadsheet_cells(value, cell):
     assert spreadsheet_cell(value) == cell
 
 
-def test_the_sign_up_sheet_is_for_staff(client, client_of, student, outsider, session):
+def test_the_sign_up_sheet_is_for_staff(
+    client, client_of, student, other_student, outsider, session
+):
     sheet = url("signup_sheet", session.pk)
 
     assert client_of(student).get(sheet).status_code == 403
+    assert client_of(other_student).get(sheet).status_code == 403
     assert client_of(outsider).get(sheet).status_code == 404
     assert client.get(sheet).status_code == 302
 
