@@ -414,6 +414,70 @@ def papers_page(
 
 
 @dataclass
+class SlotsPage:
+    """The slot board and what it offers the viewer (a student, or staff who only look)."""
+
+    board: SlotBoard
+    past: list[SessionRow]  # held before today: folded away on the page
+    coming: list[SessionRow]
+    student: Enrollment | None
+    needs_slot: bool = False
+    has_booking: bool = False
+    # Sessions none of the student's unbooked talks fits, when the course requires the
+    # categories to match: the page says so instead of offering a Book button to refuse.
+    unfit: set[int] = field(default_factory=set)
+    asked: set[int] = field(default_factory=set)  # talks the student has asked to swap with
+
+    @property
+    def is_staff(self) -> bool:
+        return self.student is None
+
+    @property
+    def can_act(self) -> bool:
+        return self.student is not None and not self.student.is_withdrawn
+
+    @property
+    def any_open(self) -> bool:
+        return any(row.open for row in self.board.sessions)
+
+    @property
+    def mine(self) -> set[int]:
+        return {talk.pk for talk in self.board.talks}
+
+
+def slots_page(
+    *, course: Course, viewer: Enrollment | None, now: dt.datetime, today: dt.date
+) -> SlotsPage:
+    """The slots page: the board (six queries) and the viewer's part in it."""
+    board = slot_board(course=course, viewer=viewer, show_presenters=True, now=now)
+    student = viewer if viewer is not None and viewer.role == Role.STUDENT else None
+    page = SlotsPage(
+        board=board,
+        past=[row for row in board.sessions if row.session.date < today],
+        coming=[row for row in board.sessions if row.session.date >= today],
+        student=student,
+    )
+    if student is None:
+        return page
+    owed = course.talks_for(student)
+    booked = [talk for talk in board.talks if talk.slot_id is not None]
+    free = [talk for talk in board.talks if talk.slot_id is None]
+    page.needs_slot = len(booked) < owed
+    page.has_booking = bool(booked)
+    page.asked = {swap.target_id for swap in board.swaps_out}
+    # A talk's row is made at its first claim or booking: until then it has no paper, and a
+    # talk without a paper fits every session.
+    paperless = len(board.talks) < owed or any(talk.paper_id is None for talk in free)
+    if course.signup_category_must_match and free and not paperless:
+        page.unfit = {
+            row.session.pk
+            for row in board.sessions
+            if row.category and all(talk.paper.category_id != row.category.pk for talk in free)
+        }
+    return page
+
+
+@dataclass
 class SheetRow:
     slot: Slot
     talk: Presentation | None  # None for a free seat

@@ -25,16 +25,18 @@ from presentations.models import Paper, Presentation, Slot, SwapRequest
 from schedule.models import Meeting
 
 STUDENT = [Role.STUDENT]
-FILTERS = ("q", "category", "availability")
 
 
 def _viewer(request, course: Course, role: Role | None) -> Enrollment | None:
     """The member's own enrolment (None for visitors, and for superusers who have none)."""
     if role is None:
         return None
-    return (
+    enrollment = (
         Enrollment.objects.select_related("user").filter(course=course, user=request.user).first()
     )
+    if enrollment is not None:
+        enrollment.course = course
+    return enrollment
 
 
 def _student(request, course: Course) -> Enrollment:
@@ -48,7 +50,7 @@ def _is_htmx(request) -> bool:
 
 
 def slot_label(slot: Slot) -> str:
-    """ "session 5, slot 2 (Tue 4 Nov 10:55)": which slot, and when, in a message."""
+    """Which slot, and when, as a message says it: "session 5, slot 2 (Tue 4 Nov 10:55)"."""
     day = slot.meeting.date
     when = f"{day:%a} {day.day} {day:%b}"
     if slot.starts_at:
@@ -145,7 +147,7 @@ def paper_release(request, course, role, paper_id: int):
 @course_view(roles=STUDENT)
 def preferences_save(request, course, role):
     student = _student(request, course)
-    papers = list(Paper.objects.for_course(course).visible_to(student).select_related("category"))
+    papers = selectors.rankable_papers(student=student)
     form = RankingForm(request.POST, papers=papers, places=course.preferences_max)
     if not form.is_valid():
         messages.error(request, "Your ranking is not saved: see the errors in the form.")
@@ -196,44 +198,11 @@ def proposal_submit(request, course, role):
 
 
 def _board_context(request, course: Course, role: Role) -> dict:
-    viewer = _viewer(request, course, role)
     now = timezone.now()
-    board = selectors.slot_board(course=course, viewer=viewer, show_presenters=True, now=now)
-    student = viewer if role == Role.STUDENT else None
-    owed = course.talks_for(student) if student else 0
-    booked = [talk for talk in board.talks if talk.slot_id is not None]
-    # A talk row is made at the first booking or claim: until then a talk is paperless.
-    free = [talk for talk in board.talks if talk.slot_id is None]
-    paperless = len(board.talks) < owed or any(talk.paper_id is None for talk in free)
-    # Sessions whose category none of the student's unbooked talks fits (when the course
-    # requires a match): the page says so instead of offering a Book button to refuse.
-    unfit = set()
-    if student is not None and course.signup_category_must_match and free and not paperless:
-        unfit = {
-            row.session.pk
-            for row in board.sessions
-            if row.category and all(talk.paper.category_id != row.category.pk for talk in free)
-        }
-    asked = {swap.target_id for swap in board.swaps_out}
-    # Sessions already held fold away: what a student can still act on comes first.
-    today = timezone.localdate()
-    return {
-        "course": course,
-        "role": role,
-        "board": board,
-        "past": [row for row in board.sessions if row.session.date < today],
-        "coming": [row for row in board.sessions if row.session.date >= today],
-        "now": now,
-        "student": student,
-        "can_act": student is not None and not student.is_withdrawn,
-        "needs_slot": len(booked) < owed,
-        "any_open": any(row.open for row in board.sessions),
-        "has_booking": bool(booked),
-        "mine": {talk.pk for talk in board.talks},
-        "unfit": unfit,
-        "asked": asked,
-        "is_staff": role in STAFF_ROLES,
-    }
+    page = selectors.slots_page(
+        course=course, viewer=_viewer(request, course, role), now=now, today=timezone.localdate()
+    )
+    return {"course": course, "role": role, "page": page, "board": page.board, "now": now}
 
 
 @course_view()
