@@ -551,3 +551,14 @@ def my_swaps(*, student: Enrollment) -> MySwaps:
         mine = swap.requester.student_id == student.pk
         (swaps.outgoing if mine else swaps.incoming).append(swap)
     return swaps
+
+
+def booked_talks_of(*, user, course: Course) -> list[Presentation]:
+    """A user's booked talks in a course, for their calendar feed (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Presentation.objects.filter(
+            course=course, student__user=user, slot__isnull=False
+        ).select_related("paper", "slot__meeting")
+    )
