@@ -41,6 +41,10 @@ _ERROR_DESCRIPTIONS = {
     403: "Your role in this course does not allow this (code `permission_denied`).",
     404: "No such course, or you are not a member of it (code `not_found`).",
     409: "A rule of the course refused the action; the code says which.",
+    429: (
+        "Too many failed sign-ins for this username from this address (code `locked_out`); "
+        "the `Retry-After` header says how many seconds to wait."
+    ),
 }
 
 
@@ -109,10 +113,12 @@ class TokenObtainView(BaseAPIView):
         summary="Get an API token",
         description=(
             "Returns the user's token, creating it on first use. The same token is returned "
-            "until it is deleted in the admin."
+            "until it is deleted in the admin. After 10 failed attempts for one username from "
+            "one address, that pair is refused for 15 minutes (429, even with the right "
+            "password)."
         ),
         request=CredentialsSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={200: TokenSerializer, **error_responses(400, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

@@ -7,6 +7,7 @@ quietly falling back to a default.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
 
 
+def env_positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={value} must be at least 1")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -74,6 +82,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "courseapp",
     "schedule",
     "presentations",
@@ -89,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a flagged login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "courseapp.urls"
@@ -126,6 +137,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username and address before any password is checked. It needs the
+    # request: every authenticate() call passes one (the test client's login() does not, so
+    # tests sign in with force_login or through the login page).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (django-axes, failures kept in the database, so it holds across processes):
+# after LOGIN_FAILURE_LIMIT failed sign-ins of one username from one address, that pair is
+# refused for LOGIN_LOCKOUT_MINUTES, counted from its latest failed attempt. It covers the
+# login page, the admin's login and POST /api/auth/token/. `manage.py axes_reset` lifts
+# every lockout; `axes_reset_username NAME` one account's.
+AXES_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Also keep one row per failed attempt (at most 1000 per username) for the admin's history.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "courseapp.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "courseapp.lockout.client_ip"
+# The lockouts' admin pages are registered by courseapp, for superusers only.
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For;
+# 0 reads the address of the connection itself (REMOTE_ADDR).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
