@@ -63,9 +63,10 @@ def client_ip(request) -> str | None:
 
     With PROXY_COUNT = n, the n-th address from the right of X-Forwarded-For is the one the
     outermost of our proxies saw; anything left of it was written by the client and is not
-    trusted. A missing or malformed entry falls back to the connection's address.
+    trusted. A missing or malformed entry falls back to the connection's address, and an
+    address that is not one at all (a Unix socket's) is None.
     """
-    remote = request.META.get("REMOTE_ADDR")
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
     count = settings.PROXY_COUNT
     if count <= 0:
         return remote
@@ -73,8 +74,11 @@ def client_ip(request) -> str | None:
     hops = [hop for hop in hops if hop]
     if len(hops) < count:
         return remote
-    candidate = hops[-count]
+    return _address(hops[-count]) or remote
+
+
+def _address(text: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(candidate))
+        return str(ipaddress.ip_address(text.strip()))
     except ValueError:
-        return remote
+        return None
