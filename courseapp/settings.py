@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the database: NUL characters, oversized requests.
+    "courseapp.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,7 +104,17 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Request size limits (docs/deployment.md, "Limits"). A body is refused with 413 when its
+# Content-Length is over REQUEST_MAX_BYTES, before it is read; the body of a form or JSON
+# request, files aside, is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (the roster preview posts
+# the whole roster back as one form field: a 1 MB roster, percent-encoded, fits).
+REQUEST_MAX_BYTES = env_positive_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+
 ROOT_URLCONF = "courseapp.urls"
+CSRF_FAILURE_VIEW = "courseapp.http_errors.csrf_failure"
 WSGI_APPLICATION = "courseapp.wsgi.application"
 
 TEMPLATES = [
@@ -221,6 +233,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "courseapp.api_errors.exception_handler",
+    # DRF's own, except that JSON nested too deeply is a 400 parse_error, not a crash.
+    "DEFAULT_PARSER_CLASSES": [
+        "courseapp.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

@@ -11,3 +11,9 @@ urlpatterns = [
     path("courses/<slug:code>/", include(course_patterns)),
     path("", include("courseapp.page_urls")),
 ]
+
+# Under /api/ errors are JSON in the API's shape; elsewhere, our pages (templates/4xx.html).
+handler400 = "courseapp.http_errors.bad_request"
+handler403 = "courseapp.http_errors.permission_denied"
+handler404 = "courseapp.http_errors.page_not_found"
+handler500 = "courseapp.http_errors.server_error"
