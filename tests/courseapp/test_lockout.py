@@ -236,6 +236,15 @@ def test_a_malformed_forwarded_address_falls_back_to_the_connection(victim, sett
     assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
 
 
+@pytest.mark.parametrize("remote", ["", "unix:/run/gunicorn.sock"])
+def test_a_connection_without_an_ip_address_is_counted_without_one(victim, remote):
+    # Behind a Unix socket REMOTE_ADDR is no address at all; PostgreSQL's inet column would
+    # refuse it (a 500 on every failed sign-in).
+    response = page_login(Client(), "victim", "wrong", REMOTE_ADDR=remote)
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address is None
+
+
 # --- who sees the lockouts ---------------------------------------------------------------
 
 LOCKOUT_ADMIN = [
