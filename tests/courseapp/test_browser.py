@@ -174,6 +174,16 @@ def test_main_pages_keep_the_content_security_policy(root, demo_course, live_ser
     visit("/admin/courseapp/course/")  # a list with actions
     visit("/admin/courseapp/auditentry/")  # a list without actions (Django's inline style)
     visit(f"/admin/courseapp/course/{demo_course.pk}/change/")
+    visit(f"/admin/courseapp/course/{demo_course.pk}/roster/")
+    visit("/admin/courseapp/enrollment/")
+    visit(f"/admin/auth/user/{root.pk}/change/")
+    visit("/admin/presentations/slot/add/")
+    visit("/admin/schedule/meeting/add/")
+    # The date widget's scripts build their calendar in the page.
+    page.get_by_role("link", name="Today").first.click()
+    page.get_by_role("link", name="Choose a Date").first.click()
+    page.locator(".calendarbox").first.wait_for()
+    check("/admin/schedule/meeting/add/ with its calendar open")
     visit("/admin/auth/user/add/")
     visit("/admin/axes/accessattempt/")
     visit("/api/docs/")
