@@ -14,8 +14,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from courseapp.coursefile import parse_course_file
+from courseapp.enrollments import admin_access_sync
 from courseapp.models import Course, Enrollment, Role
-from courseapp.roster import grant_instructor_access
 from courseapp.services import course_load
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courseapp" / "courses" / "mlsys-2025.yaml"
@@ -147,7 +147,7 @@ def outsider(other_course):
 @pytest.fixture
 def staff_instructor(instructor):
     """The instructor with the admin access an instructor enrolment grants."""
-    grant_instructor_access(user=instructor)
+    admin_access_sync(users=[instructor])
     return instructor
 
 
@@ -156,7 +156,7 @@ def demo_instructor(demo_course):
     """An instructor of the demo course, with admin access."""
     user = make_user("instructor")
     enrol(user, demo_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=user)
+    admin_access_sync(users=[user])
     return user
 
 

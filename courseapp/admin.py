@@ -1,12 +1,14 @@
 """The admin: every course model, scoped to the courses a staff user teaches.
 
-Superusers see every course. An instructor (staff through `grant_instructor_access`) sees
-and edits only the rows of the courses they teach: lists, the choices of every related
+Superusers see every course. An instructor (staff through
+`courseapp.enrollments.admin_access_sync`) sees and edits only the rows of the courses they
+teach: lists, the choices of every related
 field, list filters and object pages (another course's object is a 404). TAs and students
 are not admin staff. The mixins here are used by the admin of every app with course data.
 """
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -15,22 +17,22 @@ from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
-from courseapp.forms import CourseScopedModelForm, RosterApplyForm, RosterUploadForm
+from courseapp.admin_actions import ReasonActionsMixin
+from courseapp.admin_roster import RosterImportAdminMixin
+from courseapp.audit import Via
+from courseapp.enrollments import (
+    enrollment_create,
+    enrollment_reinstate,
+    enrollment_update,
+    enrollment_withdraw,
+)
+from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
-from courseapp.roster import (
-    RosterChangedError,
-    RosterError,
-    grant_instructor_access,
-    instructor_group,
-    roster_import,
-)
 
 admin.site.site_header = "courseapp administration"
 admin.site.site_title = "courseapp admin"
@@ -221,6 +223,7 @@ def course_links(course: Course) -> str:
         ("Feedback questions", "presentations_feedbackquestion"),
         ("Rubric", "grading_criterion"),
         ("Letter grades", "grading_lettergrade"),
+        ("Audit log", "courseapp_auditentry"),
     ]
     return format_html_join(
         " · ",
@@ -229,38 +232,13 @@ def course_links(course: Course) -> str:
     )
 
 
-class EnrollmentInline(CourseScopedInline, admin.TabularInline):
-    model = Enrollment
-    fields = ("user", "full_name", "email", "role", "student_id")
-    # Existing rows only: a picker per row would cost a query per row on a class of
-    # hundreds. New people come in through "Import roster" or the Enrolments page.
-    readonly_fields = ("user", "full_name", "email")
-    verbose_name_plural = "enrolments (add people with “Import roster” or on the Enrolments page)"
-
-    def get_queryset(self, request):
-        # The row's title (Enrollment.__str__) names the course too.
-        return super().get_queryset(request).select_related("user", "course")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="name")
-    def full_name(self, enrolment: Enrollment) -> str:
-        return enrolment.user.get_full_name()
-
-    @admin.display(description="email")
-    def email(self, enrolment: Enrollment) -> str:
-        return enrolment.user.email
-
-
 @admin.register(Course)
-class CourseAdmin(CourseScopedAdmin):
+class CourseAdmin(RosterImportAdminMixin, CourseScopedAdmin):
     course_lookup = "pk"
     list_display = ("code", "title", "term", "lecturer", "schedule_public", "people", "manage")
     list_filter = ("term", "schedule_public")
     search_fields = ("code", "title", "term", "lecturer")
-    readonly_fields = ("manage", "created_at", "updated_at")
-    inlines = [EnrollmentInline]
+    readonly_fields = ("manage", "roster", "created_at", "updated_at")
     fieldsets = (
         (
             None,
@@ -292,7 +270,7 @@ class CourseAdmin(CourseScopedAdmin):
                 ),
             },
         ),
-        ("Course data", {"fields": ("manage", "created_at", "updated_at")}),
+        ("Course data", {"fields": ("roster", "manage", "created_at", "updated_at")}),
     )
 
     def get_queryset(self, request):
@@ -320,6 +298,25 @@ class CourseAdmin(CourseScopedAdmin):
     def manage(self, course: Course) -> str:
         return course_links(course) if course.pk else "-"
 
+    @admin.display(description="people")
+    def roster(self, course: Course) -> str:
+        """Counts by role, instead of a row per person: a class may have hundreds."""
+        if not course.pk:
+            return "-"
+        counts = dict(
+            Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+            .values_list("role")
+            .annotate(n=Count("pk"))
+        )
+        withdrawn = Enrollment.objects.filter(
+            course=course, status=Enrollment.Status.WITHDRAWN
+        ).count()
+        parts = [_people(counts.get(role.value, 0), role) for role in Role]
+        if withdrawn:
+            parts.append(f"{withdrawn} withdrawn")
+        url = reverse("admin:courseapp_enrollment_changelist") + f"?course__id__exact={course.pk}"
+        return format_html('{} · <a href="{}">Enrolments</a>', ", ".join(parts), url)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         course = self.get_object(request, unquote(object_id))
@@ -334,105 +331,34 @@ class CourseAdmin(CourseScopedAdmin):
                 response.render()
         return response
 
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is Enrollment:
-            saved = [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]
-            instructors = [e.user for e in saved if e.role == Role.INSTRUCTOR]
-            if instructors:
-                group = instructor_group()
-                for user in instructors:
-                    grant_instructor_access(user=user, group=group)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/roster/",
-                self.admin_site.admin_view(self.roster_import_view),
-                name="courseapp_course_roster_import",
-            ),
-            *super().get_urls(),
-        ]
-
-    def roster_import_view(self, request, object_id):
-        """Upload a roster CSV, preview what it changes, then apply it.
-
-        As everywhere in the app: 404 for a stranger to the course, 403 for a member who is
-        not one of its instructors (a TA given staff status by hand, say).
-        """
-        course = Course.objects.filter(pk=_int_or_none(unquote(object_id))).first()
-        role = role_in(user=request.user, course=course) if course else None
-        if role is None:
-            raise Http404("No such course among yours.")
-        if role != Role.INSTRUCTOR:
-            raise PermissionDenied("Only the course's instructors import its roster.")
-
-        if request.method == "POST" and "apply" in request.POST:
-            apply_form = RosterApplyForm(request.POST)
-            if not apply_form.is_valid():
-                messages.error(request, "The preview was incomplete; upload the file again.")
-                return redirect(request.path)
-            csv_text = apply_form.cleaned_data["csv_text"]
-            try:
-                report = roster_import(
-                    course=course,
-                    csv_text=csv_text,
-                    expected_digest=apply_form.cleaned_data["digest"],
-                )
-            except RosterChangedError as error:
-                messages.warning(request, error.problems[0])
-                return self._roster_preview(request, course, csv_text)
-            except RosterError:
-                return self._roster_preview(request, course, csv_text)
-            level = messages.SUCCESS if report.changed else messages.INFO
-            self.message_user(request, f"Roster imported. {report.summary()}", level)
-            return redirect(reverse("admin:courseapp_course_change", args=[course.pk]))
-
-        if request.method == "POST":
-            upload_form = RosterUploadForm(request.POST, request.FILES)
-            if upload_form.is_valid():
-                return self._roster_preview(request, course, upload_form.cleaned_data["file"])
-        else:
-            upload_form = RosterUploadForm()
-        return self._roster_page(request, course, {"upload_form": upload_form})
-
-    def _roster_preview(self, request, course: Course, csv_text: str):
-        try:
-            report = roster_import(course=course, csv_text=csv_text, dry_run=True)
-        except RosterError as error:
-            return self._roster_page(
-                request, course, {"upload_form": RosterUploadForm(), "problems": error.problems}
-            )
-        apply_form = RosterApplyForm(initial={"csv_text": csv_text, "digest": report.digest()})
-        return self._roster_page(request, course, {"report": report, "apply_form": apply_form})
-
-    def _roster_page(self, request, course: Course, context: dict):
-        return TemplateResponse(
-            request,
-            "admin/courseapp/course/roster_import.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": course,
-                "course": course,
-                "title": f"Import the roster of {course.code}",
-                **context,
-            },
-        )
+_ROLE_NOUNS = {Role.STUDENT: "student", Role.TA: "TA", Role.INSTRUCTOR: "instructor"}
 
 
-def _int_or_none(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
+def _people(count: int, role: Role) -> str:
+    return f"{count} {_ROLE_NOUNS[role]}{'' if count == 1 else 's'}"
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(CourseScopedAdmin):
-    list_display = ("user", "full_name", "email", "course", "role", "student_id")
+class EnrollmentAdmin(ReasonActionsMixin, CourseScopedAdmin):
+    """Enrolments: every change goes through courseapp.enrollments, audited.
+
+    Nobody is deleted here; withdrawal (with a reason) is the way out, and it is undone by
+    reinstating.
+    """
+
+    list_display = (
+        "user",
+        "full_name",
+        "email",
+        "course",
+        "role",
+        "student_id",
+        "section",
+        "status",
+    )
     list_select_related = ("user", "course")
-    list_filter = (("course", CourseRelatedFilter), "role")
+    list_filter = (("course", CourseRelatedFilter), "role", "status", "section")
     search_fields = (
         "user__username",
         "user__email",
@@ -441,7 +367,27 @@ class EnrollmentAdmin(CourseScopedAdmin):
         "student_id",
     )
     autocomplete_fields = ("user",)
-    fields = ("course", "user", "role", "student_id")
+    fields = (
+        "course",
+        "user",
+        "role",
+        "student_id",
+        "section",
+        "status",
+        "withdrawn_at",
+        "withdrawal_reason",
+    )
+    actions = ["withdraw", "reinstate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        withdrawal = ("status", "withdrawn_at", "withdrawal_reason")
+        if obj is None:
+            return withdrawal
+        # Who and where are the enrolment's identity; a new person is a new enrolment.
+        return ("course", "user", *withdrawal)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="name", ordering="user__last_name")
     def full_name(self, enrolment: Enrollment) -> str:
@@ -452,25 +398,88 @@ class EnrollmentAdmin(CourseScopedAdmin):
         return enrolment.user.email
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.role == Role.INSTRUCTOR:
-            grant_instructor_access(user=obj.user)
+        if not change:
+            created = enrollment_create(
+                user=obj.user,
+                course=obj.course,
+                role=obj.role,
+                student_id=obj.student_id,
+                section=obj.section,
+                actor=request.user,
+                via=Via.ADMIN,
+            )
+            obj.pk = created.pk
+            return
+        stored = Enrollment.objects.select_related("user", "course").get(pk=obj.pk)
+        enrollment_update(
+            enrollment=stored,
+            role=obj.role,
+            student_id=obj.student_id,
+            section=obj.section,
+            actor=request.user,
+            via=Via.ADMIN,
+        )
+
+    @admin.action(
+        description="Withdraw the selected people (keeps their data)", permissions=["change"]
+    )
+    def withdraw(self, request, queryset):
+        return self.reason_action(
+            request,
+            queryset,
+            title="Withdraw people",
+            verb="Withdraw",
+            reason_required=True,
+            apply=lambda enrollment, data: enrollment_withdraw(
+                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=data["reason"]
+            ),
+            done="withdrawn",
+        )
+
+    @admin.action(description="Reinstate the selected people", permissions=["change"])
+    def reinstate(self, request, queryset):
+        return self.reason_action(
+            request,
+            queryset,
+            title="Reinstate people",
+            verb="Reinstate",
+            reason_required=False,
+            apply=lambda enrollment, data: enrollment_reinstate(
+                enrollment=enrollment, actor=request.user, via=Via.ADMIN, reason=data["reason"]
+            ),
+            done="reinstated",
+        )
 
 
 admin.site.unregister(User)
+
+
+def _belongs_to_taught_courses_only(request, user) -> bool:
+    ids = taught_course_ids(request)
+    if ids is None:
+        return True
+    courses = set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+    return bool(courses) and courses <= ids
+
+
+class InstructorUserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email")
 
 
 @admin.register(User)
 class CourseUserAdmin(UserAdmin):
     """Superusers get Django's user admin. Instructors see the people of their courses.
 
-    An instructor may set the names, email and password of a person of their courses who
-    has no admin access (the roster creates people without a password). Never a staff
-    user's or a superuser's: their password opens other courses, or everything.
+    No one but a superuser sets another user's password: people choose their own through an
+    invitation or a password-reset e-mail. An instructor may edit the names and e-mail of a
+    person who belongs to the courses they teach alone and has no admin access; the e-mail
+    decides where a reset link goes, so another course's person stays out of reach.
     """
 
     instructor_fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
     )
 
@@ -492,6 +501,13 @@ class CourseUserAdmin(UserAdmin):
             return super().get_fieldsets(request, obj)
         return self.instructor_fieldsets
 
+    def get_form(self, request, obj=None, **kwargs):
+        if not request.user.is_superuser and obj is not None:
+            # Django's user form declares a password field (the link to the password form);
+            # an instructor's form has names and e-mail only.
+            kwargs["form"] = InstructorUserForm
+        return super().get_form(request, obj, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
@@ -507,13 +523,23 @@ class CourseUserAdmin(UserAdmin):
             return False
         if request.user.is_superuser or obj is None:
             return True
-        return not (obj.is_superuser or obj.is_staff)
+        if obj.is_superuser or obj.is_staff:
+            return False
+        return _belongs_to_taught_courses_only(request, obj)
 
     def has_add_permission(self, request):
         return request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django lets anyone who may change a user set their password; here only a
+        # superuser may. Checked before the user is looked up, so the answer is the same
+        # 403 whether or not the id exists.
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser sets another person's password.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(AuditEntry)

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from courseapp import api
+from presentations import api as presentations_api
 from schedule import api as schedule_api
 
 app_name = "api"
@@ -19,5 +20,38 @@ urlpatterns = [
         "courses/<slug:code>/schedule/",
         schedule_api.ScheduleView.as_view(),
         name="schedule",
+    ),
+    path("courses/<slug:code>/papers/", presentations_api.PaperListView.as_view(), name="papers"),
+    path(
+        "courses/<slug:code>/papers/preferences/",
+        presentations_api.PreferencesView.as_view(),
+        name="preferences",
+    ),
+    path(
+        "courses/<slug:code>/papers/proposals/",
+        presentations_api.ProposalListView.as_view(),
+        name="proposals",
+    ),
+    path(
+        "courses/<slug:code>/papers/<int:paper_id>/claim/",
+        presentations_api.ClaimView.as_view(),
+        name="paper-claim",
+    ),
+    path("courses/<slug:code>/slots/", presentations_api.SlotListView.as_view(), name="slots"),
+    path(
+        "courses/<slug:code>/slots/<int:slot_id>/signup/",
+        presentations_api.SignUpView.as_view(),
+        name="slot-signup",
+    ),
+    path(
+        "courses/<slug:code>/sessions/<int:session_id>/waitlist/",
+        presentations_api.WaitlistView.as_view(),
+        name="waitlist",
+    ),
+    path("courses/<slug:code>/swaps/", presentations_api.SwapListView.as_view(), name="swaps"),
+    path(
+        "courses/<slug:code>/swaps/<int:swap_id>/",
+        presentations_api.SwapDetailView.as_view(),
+        name="swap",
     ),
 ]

@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from courseapp.audit import Via
 from courseapp.coursefile import CourseSpec, parse_course_file
+from courseapp.enrollments import admin_access_sync, enrollment_create, enrollment_update
 from courseapp.models import Course, Enrollment, Role
-from courseapp.roster import grant_instructor_access
 from courseapp.services import LoadReport, course_load
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courses" / "mlsys-2025.yaml"
@@ -61,9 +62,20 @@ def _demo_user(username: str, **fields):
 
 
 def _enrol(*, user, course: Course, role: Role, student_id: str = "") -> None:
-    Enrollment.objects.update_or_create(
-        user=user, course=course, defaults={"role": role, "student_id": student_id}
-    )
+    enrollment = Enrollment.objects.filter(user=user, course=course).first()
+    if enrollment is None:
+        enrollment_create(
+            user=user,
+            course=course,
+            role=role,
+            student_id=student_id,
+            actor=None,
+            via=Via.COMMAND,
+        )
+    else:
+        enrollment_update(
+            enrollment=enrollment, role=role, student_id=student_id, actor=None, via=Via.COMMAND
+        )
 
 
 def demo_load() -> DemoReport:
@@ -83,7 +95,6 @@ def demo_load() -> DemoReport:
             "instructor", first_name="Binhang", last_name="Yuan", email="instructor@example.org"
         )
         created += new
-        grant_instructor_access(user=instructor)
         ta, new = _demo_user(
             "ta", first_name="Terry", last_name="Assistant", email="ta@example.org"
         )
@@ -104,6 +115,7 @@ def demo_load() -> DemoReport:
             _enrol(user=ta, course=course, role=Role.TA)
             for number, user in enumerate(students, start=1):
                 _enrol(user=user, course=course, role=Role.STUDENT, student_id=f"2025{number:04d}")
+        admin_access_sync(users=[instructor], via=Via.COMMAND)
 
     return DemoReport(
         archive=archive_report, live=live_report, live_shift_weeks=shift, users_created=created

@@ -15,9 +15,14 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster (CSV)",
         help_text=(
-            f"UTF-8 CSV with the header {','.join(ROSTER_HEADER)}; role is student, ta or "
-            "instructor. Nothing changes until you apply the preview."
+            f"UTF-8 CSV with the header {','.join(ROSTER_HEADER)} and optionally section; "
+            "role is student, ta or instructor. Nothing changes until you apply the preview."
         ),
+    )
+    invite = forms.BooleanField(
+        label="E-mail an invitation to each new account",
+        required=False,
+        help_text="New accounts get a link to choose their password, sent when you apply.",
     )
 
     def clean_file(self) -> str:
@@ -39,6 +44,7 @@ class RosterApplyForm(forms.Form):
     # strip=False: the text is re-imported exactly as previewed.
     csv_text = forms.CharField(widget=forms.HiddenInput, strip=False)
     digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    invite = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
 
 class CourseScopedModelForm(forms.ModelForm):

@@ -12,6 +12,13 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Asia/Hong_Kong)")
 
 
+class CourseScopedQuerySet(models.QuerySet):
+    """Base of every queryset of course data: `Model.objects.for_course(course)`."""
+
+    def for_course(self, course):
+        return self.filter(course=course)
+
+
 class CourseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Courses a visitor may see: public ones, plus every course the user belongs to."""
@@ -35,6 +42,10 @@ class Course(models.Model):
         MEAN = "mean", "Mean"
         MEDIAN = "median", "Median"
         TRIMMED_MEAN = "trimmed_mean", "Trimmed mean"
+
+    class PaperAssignment(models.TextChoices):
+        CLAIM = "claim", "Students claim free papers"
+        PREFERENCES = "preferences", "Students rank papers; the instructor assigns"
 
     code = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
@@ -75,6 +86,35 @@ class Course(models.Model):
     min_reviews = models.PositiveIntegerField(
         default=3, help_text="Fewer peer reviews than this and the instructor's score stands alone."
     )
+    paper_assignment = models.CharField(
+        max_length=16,
+        choices=PaperAssignment.choices,
+        default=PaperAssignment.CLAIM,
+        help_text="How students get their papers.",
+    )
+    papers_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Claim mode: claims close. Preference mode: rankings close.",
+    )
+    preferences_max = models.PositiveSmallIntegerField(
+        default=5, help_text="Preference mode: how many papers a student may rank."
+    )
+    proposals_allowed = models.BooleanField(
+        default=False, help_text="Students may propose a paper for the instructor to approve."
+    )
+    talks_per_student = models.PositiveSmallIntegerField(
+        default=1, help_text="Talks each student gives (each with its own paper and slot)."
+    )
+    talks_by_section = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Talks per roster section where it differs, e.g. {"phd": 2}.',
+    )
+    signup_category_must_match = models.BooleanField(
+        default=True,
+        help_text="A student with a paper books only sessions of the paper's category.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,6 +131,11 @@ class Course(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def talks_for(self, enrollment: "Enrollment") -> int:
+        """How many talks this student gives: by their section when the course says so."""
+        by_section = self.talks_by_section or {}
+        return int(by_section.get(enrollment.section, self.talks_per_student))
+
 
 class Role(models.TextChoices):
     STUDENT = "student", "Student"
@@ -101,19 +146,25 @@ class Role(models.TextChoices):
 STAFF_ROLES = (Role.TA, Role.INSTRUCTOR)
 
 
-class EnrollmentQuerySet(models.QuerySet):
-    def for_course(self, course):
-        return self.filter(course=course)
-
+class EnrollmentQuerySet(CourseScopedQuerySet):
     def students(self):
         return self.filter(role=Role.STUDENT)
 
-    def staff(self):
-        return self.filter(role__in=STAFF_ROLES)
+    def active(self):
+        return self.filter(status=Enrollment.Status.ACTIVE)
 
 
 class Enrollment(models.Model):
-    """A user's membership of one course, with their role in it."""
+    """A user's membership of one course, with their role in it.
+
+    A withdrawn member keeps all their data (bookings, feedback, scores) but drops out of
+    sign-up, assignment, owed feedback, class lists and the gradebook's default view.
+    Nobody is ever unenrolled: withdrawal is the way out, and it can be undone.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
@@ -121,6 +172,12 @@ class Enrollment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     student_id = models.CharField(max_length=64, blank=True)
+    section = models.CharField(
+        max_length=64, blank=True, help_text="Roster section, e.g. phd; policies may differ by it."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EnrollmentQuerySet.as_manager()
@@ -135,6 +192,10 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course.code} as {self.get_role_display()}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
 
 class AuditEntry(models.Model):

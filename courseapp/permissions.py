@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import permissions
 
-from courseapp.models import STAFF_ROLES, Course, Enrollment, Role
+from courseapp.models import Course, Enrollment, Role
 
 
 def role_in(*, user, course: Course) -> Role | None:
@@ -31,14 +31,6 @@ def role_in(*, user, course: Course) -> Role | None:
         )
         cache[course.pk] = Role(role) if role else None
     return cache[course.pk]
-
-
-def is_staff_of(*, user, course: Course) -> bool:
-    return role_in(user=user, course=course) in STAFF_ROLES
-
-
-def can_view_schedule(*, user, course: Course) -> bool:
-    return course.schedule_public or role_in(user=user, course=course) is not None
 
 
 def course_for_member(
@@ -83,15 +75,6 @@ def courses_taught_by(user):
         return Course.objects.all()
     return Course.objects.filter(
         enrollments__user=user, enrollments__role=Role.INSTRUCTOR
-    ).distinct()
-
-
-def courses_staffed_by(user):
-    """Courses where the user is a TA or an instructor."""
-    if user.is_superuser:
-        return Course.objects.all()
-    return Course.objects.filter(
-        enrollments__user=user, enrollments__role__in=STAFF_ROLES
     ).distinct()
 
 

@@ -2,12 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from courseapp.permissions import course_for_member
+from courseapp.pages import course_view
 from courseapp.selectors import dashboard_cards, home_courses
 
 
@@ -17,18 +16,12 @@ def home(request):
     return render(request, "courseapp/home.html", {"courses": home_courses(user=request.user)})
 
 
-@login_required
-def dashboard(request, code: str):
-    course, role = course_for_member(user=request.user, code=code)
-    request.course, request.course_role = course, role
-    # Dates on the cards are the course's local dates, whatever the server's zone.
-    with timezone.override(course.tzinfo):
-        cards = dashboard_cards(course=course, role=role, user=request.user, now=timezone.now())
-        return render(
-            request,
-            "courseapp/dashboard.html",
-            {"course": course, "role": role, "cards": cards},
-        )
+@course_view()
+def dashboard(request, course, role):
+    cards = dashboard_cards(course=course, role=role, user=request.user, now=timezone.now())
+    return render(
+        request, "courseapp/dashboard.html", {"course": course, "role": role, "cards": cards}
+    )
 
 
 class LoginView(auth_views.LoginView):

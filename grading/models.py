@@ -1,14 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from courseapp.models import Course
+from courseapp.models import Course, CourseScopedQuerySet
 from presentations.models import FeedbackQuestion
 
 
-class CriterionQuerySet(models.QuerySet):
-    def for_course(self, course):
-        return self.filter(course=course)
-
+class CriterionQuerySet(CourseScopedQuerySet):
     def parts(self):
         """Top-level nodes: the parts of the grade that are released one by one."""
         return self.filter(parent__isnull=True)

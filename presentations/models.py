@@ -1,15 +1,11 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from courseapp.models import Course
+from courseapp.models import Course, CourseScopedQuerySet
 from schedule.models import Meeting
-
-
-class CourseScopedQuerySet(models.QuerySet):
-    def for_course(self, course):
-        return self.filter(course=course)
 
 
 class Category(models.Model):
@@ -34,6 +30,16 @@ class Category(models.Model):
         return self.name
 
 
+class PaperQuerySet(CourseScopedQuerySet):
+    def from_file(self):
+        """The course file's catalogue (approved proposals are not the file's)."""
+        return self.filter(proposed_for__isnull=True)
+
+    def visible_to(self, enrollment):
+        """The catalogue as a student sees it: the file's papers and their own proposals."""
+        return self.filter(models.Q(proposed_for__isnull=True) | models.Q(proposed_for=enrollment))
+
+
 class Paper(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="papers")
     key = models.SlugField(max_length=64, help_text="Stable identifier from the course file.")
@@ -43,8 +49,16 @@ class Paper(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     url = models.URLField(max_length=500, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="papers")
+    proposed_for = models.ForeignKey(
+        "courseapp.Enrollment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_papers",
+        help_text="A student's approved proposal: in the catalogue for that student only.",
+    )
 
-    objects = CourseScopedQuerySet.as_manager()
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "category__position", "title"]
@@ -66,6 +80,9 @@ class Slot(models.Model):
     starts_at = models.TimeField(null=True, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(default=1)
+    # Talks booked here, kept by the booking services under a row lock. The check constraint
+    # is the database's own guarantee that a slot is never overbooked, whatever the code.
+    booked = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = CourseScopedQuerySet.as_manager()
 
@@ -74,6 +91,10 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "position"], name="slot_unique_position"),
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="slot_capacity_gte_1"),
+            models.CheckConstraint(
+                condition=models.Q(booked__lte=models.F("capacity")),
+                name="slot_never_overbooked",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,3 +144,177 @@ class FeedbackQuestion(models.Model):
         if self.floor is not None:
             return self.floor
         return Decimal(self.scale_min) / Decimal(self.scale_max)
+
+
+class PresentationQuerySet(CourseScopedQuerySet):
+    def booked(self):
+        return self.filter(slot__isnull=False)
+
+    def of_active_students(self):
+        return self.filter(student__status="active")
+
+
+class Presentation(models.Model):
+    """One talk a student gives: its paper and its slot, each empty until decided.
+
+    A student has as many as the course's talks-per-student policy gives them, numbered
+    from 1. The database refuses two talks on one paper and two rows for one talk.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="presentations")
+    student = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.PROTECT, related_name="presentations"
+    )
+    number = models.PositiveSmallIntegerField(default=1, help_text="1 for the first talk.")
+    paper = models.ForeignKey(
+        Paper, on_delete=models.PROTECT, null=True, blank=True, related_name="presentations"
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="presentations"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PresentationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "slot__meeting__date", "slot__position", "student_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "number"], name="presentation_one_row_per_talk"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "paper"],
+                condition=models.Q(paper__isnull=False),
+                name="presentation_one_talk_per_paper",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="presentation_number_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        talk = f" (talk {self.number})" if self.number > 1 else ""
+        return f"{self.student.user.get_username()}{talk}"
+
+
+class PaperPreference(models.Model):
+    """A student's ranking of a paper (1 = their first choice), for preference mode."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="paper_preferences")
+    student = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.CASCADE, related_name="paper_preferences"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="preferences")
+    rank = models.PositiveSmallIntegerField()
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["student", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "rank"], name="preference_unique_rank"),
+            models.UniqueConstraint(fields=["student", "paper"], name="preference_unique_paper"),
+            models.CheckConstraint(condition=models.Q(rank__gte=1), name="preference_rank_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.paper}"
+
+
+class PaperProposal(models.Model):
+    """A paper a student proposes to present; an instructor approves or rejects it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="paper_proposals")
+    student = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.PROTECT, related_name="paper_proposals"
+    )
+    title = models.CharField(max_length=400)
+    authors = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="proposals")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    note = models.TextField(blank=True, help_text="The instructor's note or reason.")
+    paper = models.OneToOneField(
+        Paper, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WaitlistEntry(models.Model):
+    """A talk waiting for a seat in a full presentation session, first come first served."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="waitlist")
+    session = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="waitlist")
+    presentation = models.ForeignKey(
+        Presentation, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session", "created_at", "pk"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "presentation"], name="waitlist_once_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.presentation} waiting for session {self.session.session_number}"
+
+
+class SwapRequest(models.Model):
+    """One booked talk asks another to trade slots; the other accepts or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="swap_requests")
+    requester = models.ForeignKey(
+        Presentation, on_delete=models.CASCADE, related_name="swaps_asked"
+    )
+    target = models.ForeignKey(Presentation, on_delete=models.CASCADE, related_name="swaps_offered")
+    # The slots at the time of asking: a swap is of these two, or of nothing.
+    requester_slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="+")
+    target_slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "target"],
+                condition=models.Q(status="pending"),
+                name="swap_one_pending_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} ⇄ {self.target} ({self.get_status_display()})"

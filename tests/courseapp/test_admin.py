@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conftest import enrol, make_user
-from courseapp.models import Course, Enrollment, Role
-from courseapp.roster import grant_instructor_access
+from courseapp.enrollments import admin_access_sync, instructor_group
+from courseapp.models import AuditEntry, Course, Enrollment, Role
 
 User = get_user_model()
 HEADER = "username,email,first_name,last_name,role,student_id"
@@ -15,17 +15,10 @@ CLOSED_TO = ["anonymous", "student", "other_student", "ta", "outsider"]
 
 
 @pytest.fixture
-def staff_instructor(instructor):
-    """The course's instructor with the admin access the roster import gives instructors."""
-    grant_instructor_access(user=instructor)
-    return instructor
-
-
-@pytest.fixture
 def other_instructor(other_course):
     user = make_user("otherprof")
     enrol(user, other_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=user)
+    admin_access_sync(users=[user])
     return user
 
 
@@ -114,9 +107,8 @@ def test_course_page_links_to_its_data_and_offers_the_roster_import(
     assert f"/admin/schedule/week/?course__id__exact={course.pk}" in content
     assert f"/admin/presentations/paper/?course__id__exact={course.pk}" in content
     assert f"/admin/grading/criterion/?course__id__exact={course.pk}" in content
-    # The enrolments inline lists the class.
-    assert "alice" in content
-    assert "S001" in content
+    assert f"/admin/courseapp/enrollment/?course__id__exact={course.pk}" in content
+    assert "1 student, 0 TAs, 1 instructor" in content
 
 
 @pytest.mark.parametrize("action", ["change", "delete", "history"])
@@ -155,26 +147,52 @@ def test_only_superusers_add_or_delete_courses(staff_instructor, superuser, cour
     assert client_of(superuser).get("/admin/courseapp/course/add/").status_code == 200
 
 
-def test_changing_a_role_to_instructor_in_the_course_inline_grants_admin_access(
+def test_changing_a_role_to_instructor_grants_admin_access_and_is_audited(
     staff_instructor, course, ta, client_of
 ):
-    client = client_of(staff_instructor)
-    url = f"/admin/courseapp/course/{course.pk}/change/"
-    data = _course_form_data(client, url)
-    prefix = "enrollments"
-    index = next(
-        i
-        for i in range(int(data[f"{prefix}-TOTAL_FORMS"]))
-        if str(data[f"{prefix}-{i}-id"]) == str(Enrollment.objects.get(user=ta).pk)
-    )
-    data[f"{prefix}-{index}-role"] = Role.INSTRUCTOR
+    enrolment = Enrollment.objects.get(user=ta)
+    url = f"/admin/courseapp/enrollment/{enrolment.pk}/change/"
 
-    response = client.post(url, data)
+    response = client_of(staff_instructor).post(
+        url, {"role": Role.INSTRUCTOR, "student_id": "", "section": ""}
+    )
 
     assert response.status_code == 302
     ta.refresh_from_db()
     assert ta.is_staff
     assert Enrollment.objects.get(user=ta).role == Role.INSTRUCTOR
+    entry = AuditEntry.objects.get(action="enrollment.role")
+    assert (entry.actor, entry.via, entry.old, entry.new) == (
+        staff_instructor,
+        "admin",
+        {"role": "ta"},
+        {"role": "instructor"},
+    )
+
+
+def test_demoting_the_last_instructor_role_removes_admin_access(
+    staff_instructor, course, superuser, client_of
+):
+    enrolment = Enrollment.objects.get(user=staff_instructor)
+
+    client_of(superuser).post(
+        f"/admin/courseapp/enrollment/{enrolment.pk}/change/",
+        {"role": Role.TA, "student_id": "", "section": ""},
+    )
+
+    staff_instructor.refresh_from_db()
+    assert not staff_instructor.is_staff
+    assert not staff_instructor.groups.exists()
+
+
+def test_the_course_page_counts_people_instead_of_listing_them(
+    staff_instructor, course, student, other_student, ta, client_of
+):
+    response = client_of(staff_instructor).get(f"/admin/courseapp/course/{course.pk}/change/")
+
+    content = response.content.decode()
+    assert "2 students, 1 TA, 1 instructor" in content
+    assert "alice in seminar as Student" not in content
 
 
 def _course_form_data(client, url) -> dict:
@@ -307,20 +325,25 @@ def test_instructor_lists_only_the_people_of_their_courses(
     assert {u.username for u in response.context["cl"].result_list} == {"prof", "alice", "ta1"}
 
 
-def test_instructor_sets_a_password_for_a_roster_created_student(
-    staff_instructor, course, client_of
+def test_only_a_superuser_sets_another_persons_password(
+    staff_instructor, course, superuser, client_of
 ):
     carol = User.objects.create(username="carol")
     carol.set_unusable_password()
     carol.save()
     enrol(carol, course, Role.STUDENT)
+    url = f"/admin/auth/user/{carol.pk}/password/"
+    new = {"password1": "a-long-new-secret-42", "password2": "a-long-new-secret-42"}
 
-    response = client_of(staff_instructor).post(
-        f"/admin/auth/user/{carol.pk}/password/",
-        {"password1": "a-long-new-secret-42", "password2": "a-long-new-secret-42"},
-    )
+    assert client_of(staff_instructor).get(url).status_code == 403
+    assert client_of(staff_instructor).post(url, new).status_code == 403
+    carol.refresh_from_db()
+    assert not carol.has_usable_password()
+    # The user page offers no password link to an instructor either.
+    form = client_of(staff_instructor).get(f"/admin/auth/user/{carol.pk}/change/")
+    assert "password" not in form.context["adminform"].form.fields
 
-    assert response.status_code == 302
+    assert client_of(superuser).post(url, new).status_code == 302
     carol.refresh_from_db()
     assert carol.check_password("a-long-new-secret-42")
 
@@ -330,7 +353,7 @@ def test_instructor_edits_names_but_never_privileges(staff_instructor, student, 
     url = f"/admin/auth/user/{student.pk}/change/"
 
     form = client.get(url).context["adminform"].form
-    assert set(form.fields) == {"password", "first_name", "last_name", "email"}
+    assert set(form.fields) == {"first_name", "last_name", "email"}
 
     response = client.post(
         url,
@@ -354,7 +377,7 @@ def test_instructor_cannot_touch_a_staff_users_password(
 ):
     colleague = make_user("coprof")
     enrol(colleague, course, Role.INSTRUCTOR)
-    grant_instructor_access(user=colleague)
+    admin_access_sync(users=[colleague])
     enrol(superuser, course, Role.STUDENT)
     client = client_of(staff_instructor)
 
@@ -372,7 +395,26 @@ def test_instructor_gets_404_on_a_user_outside_their_courses(staff_instructor, o
     client = client_of(staff_instructor)
 
     assert client.get(f"/admin/auth/user/{outsider.pk}/change/").status_code == 404
-    assert client.get(f"/admin/auth/user/{outsider.pk}/password/").status_code == 404
+    # The password form is refused before anyone is looked up: no hint either way.
+    assert client.get(f"/admin/auth/user/{outsider.pk}/password/").status_code == 403
+    assert client.get("/admin/auth/user/999999/password/").status_code == 403
+
+
+def test_an_instructor_may_only_view_a_person_who_belongs_to_other_courses_too(
+    staff_instructor, course, outsider, client_of
+):
+    enrol(outsider, course, Role.STUDENT)
+    client = client_of(staff_instructor)
+    url = f"/admin/auth/user/{outsider.pk}/change/"
+
+    page = client.get(url)
+    response = client.post(url, {"first_name": "", "last_name": "", "email": "evil@x.example"})
+
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert response.status_code == 403
+    outsider.refresh_from_db()
+    assert outsider.email == "mallory@example.org"
 
 
 def test_instructor_cannot_add_or_delete_users(staff_instructor, student, client_of):
@@ -508,7 +550,9 @@ def test_instructor_of_another_course_gets_404_on_the_roster_import(
 
 def test_a_ta_with_admin_access_may_not_import_the_roster(ta, course, client_of):
     # Not the default (TAs are not staff), but a TA made staff by hand still may not.
-    grant_instructor_access(user=ta)
+    ta.is_staff = True
+    ta.save()
+    ta.groups.add(instructor_group())
     client = client_of(ta)
 
     assert client.get(roster_url(course)).status_code == 403
@@ -541,7 +585,7 @@ def demo_class(demo_course):
     """The demo course with an instructor, a TA and 24 students."""
     teacher = make_user("instructor")
     enrol(teacher, demo_course, Role.INSTRUCTOR)
-    grant_instructor_access(user=teacher)
+    admin_access_sync(users=[teacher])
     enrol(make_user("demo-ta"), demo_course, Role.TA)
     for n in range(1, 25):
         enrol(make_user(f"student{n:02}"), demo_course, Role.STUDENT, student_id=f"2025{n:04}")
@@ -574,7 +618,7 @@ def test_course_page_of_the_demo_class_runs_a_bounded_number_of_queries(
         response = client.get(f"/admin/courseapp/course/{demo_course.pk}/change/")
 
     assert response.status_code == 200
-    assert "student24" in response.content.decode()
+    assert "24 students, 1 TA, 1 instructor" in response.content.decode()
 
 
 def test_course_times_read_and_save_in_the_course_time_zone(demo_class, demo_course, client_of):

@@ -12,6 +12,10 @@ ENDPOINTS = {
     "/api/auth/token/": {"post"},
     "/api/courses/": {"get"},
     "/api/courses/{code}/schedule/": {"get"},
+    "/api/courses/{code}/papers/": {"get"},
+    "/api/courses/{code}/papers/preferences/": {"get", "put"},
+    "/api/courses/{code}/slots/": {"get"},
+    "/api/courses/{code}/slots/{slot_id}/signup/": {"post", "delete"},
 }
 
 
@@ -148,3 +152,29 @@ def test_swagger_ui_works_for_every_signed_in_user(client_of, request, user_fixt
     response = client_of(request.getfixturevalue(user_fixture)).get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
+
+
+def _api_routes(patterns=None, prefix="/api/") -> set[str]:
+    """Every route under /api/, written as the schema writes paths (`{code}`)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    if patterns is None:
+        resolver = next(
+            p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == "api"
+        )
+        patterns = resolver.url_patterns
+    routes = set()
+    for pattern in patterns:
+        route = prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            routes |= _api_routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            routes.add(route)
+    return routes
+
+
+def test_every_api_route_is_in_the_schema_and_every_schema_path_is_a_route(schema):
+    # The schema and docs themselves are not API endpoints of the app.
+    routes = _api_routes() - {"/api/schema/", "/api/docs/"}
+
+    assert routes == set(schema["paths"])

@@ -1,14 +1,12 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from conftest import enrol, make_user
-from courseapp.models import Enrollment, Role
+from courseapp.enrollments import INSTRUCTOR_GROUP
+from courseapp.models import AuditEntry, Enrollment, Role
 from courseapp.roster import (
-    INSTRUCTOR_GROUP,
     RosterChangedError,
     RosterError,
-    grant_instructor_access,
     roster_decode,
     roster_import,
     roster_parse,
@@ -83,8 +81,8 @@ def test_instructor_rows_get_admin_access_and_tas_do_not(course):
     assert report.access_granted == ["ingrid"]
     assert ingrid.is_staff
     assert ingrid.groups.filter(name=INSTRUCTOR_GROUP).exists()
-    assert ingrid.has_perm("schedule.change_week")
-    assert ingrid.has_perm("grading.change_criterion")
+    assert ingrid.has_perm("schedule.view_week")
+    assert ingrid.has_perm("grading.view_criterion")
     assert ingrid.has_perm("courseapp.change_enrollment")
     assert not tess.is_staff
     assert not tess.groups.exists()
@@ -207,8 +205,8 @@ def test_two_students_may_swap_student_ids_in_one_file(course, student, other_st
         pytest.param(
             roster("carol smith,,,,student,"),
             [
-                "row 2, column username: 'carol smith' is not a valid username "
-                "(letters, digits and @ . + - _ only, no spaces)"
+                "row 2, column username: 'carol smith' is not a valid username: it contains "
+                "a space; use ASCII letters, digits and . _ - @ + only"
             ],
             id="bad-username",
         ),
@@ -251,7 +249,8 @@ def test_two_students_may_swap_student_ids_in_one_file(course, student, other_st
                 "row 1, column 3: expected 'first_name', found 'firstname'",
                 "row 1, column 6: expected 'student_id', missing",
                 "row 1: the header must be exactly: "
-                "username, email, first_name, last_name, role, student_id",
+                "username, email, first_name, last_name, role, student_id "
+                "(optionally followed by section)",
             ],
             id="header",
         ),
@@ -366,37 +365,6 @@ def test_apply_goes_ahead_when_the_outcome_is_as_previewed(course, student):
     assert report.new_enrolments == ["carol as student (S100)"]
 
 
-def test_grant_instructor_access_is_idempotent(db):
-    user = make_user("ingrid")
-
-    assert grant_instructor_access(user=user) is True
-    assert grant_instructor_access(user=user) is False
-    user.refresh_from_db()
-    assert user.is_staff
-    assert list(user.groups.values_list("name", flat=True)) == [INSTRUCTOR_GROUP]
-
-
-def test_grant_instructor_access_rebuilds_a_deleted_group(db):
-    Group.objects.filter(name=INSTRUCTOR_GROUP).delete()
-    user = make_user("ingrid")
-
-    grant_instructor_access(user=user)
-
-    user = User.objects.get(pk=user.pk)  # fresh permission cache
-    assert user.has_perm("presentations.change_paper")
-    assert user.has_perm("auth.change_user")
-    assert not user.has_perm("auth.add_user")
-
-
-def test_the_migration_created_the_instructors_group(db):
-    group = Group.objects.get(name=INSTRUCTOR_GROUP)
-    codenames = set(group.permissions.values_list("codename", flat=True))
-
-    assert {"add_week", "change_meeting", "delete_paper", "view_criterion"} <= codenames
-    assert {"view_user", "change_user"} <= codenames
-    assert "add_user" not in codenames
-
-
 def test_reimporting_a_class_runs_a_fixed_number_of_queries(course, django_assert_max_num_queries):
     text = roster(*(f"s{n:02},s{n:02}@example.org,S,{n},student,ID{n}" for n in range(30)))
     roster_import(course=course, csv_text=text)
@@ -428,3 +396,258 @@ def test_decode_of_a_large_latin1_file_lists_every_cell_quickly():
 
     assert len(caught.value.problems) == 40000
     assert caught.value.problems[-1].startswith("row 20001, column last_name:")
+
+
+# --- accounts shared with other courses (issue: cross-course account takeover) ------------
+
+
+def test_an_account_of_another_course_is_enrolled_but_its_details_are_kept(
+    course, other_course, outsider
+):
+    report = roster_import(
+        course=course, csv_text=roster("mallory,evil@attacker.example,Eve,Hacker,student,S5")
+    )
+
+    outsider.refresh_from_db()
+    assert (outsider.email, outsider.first_name, outsider.last_name) == (
+        "mallory@example.org",
+        "",
+        "",
+    )
+    assert report.updated_users == []
+    assert report.new_enrolments == ["mallory as student (S5)"]
+    assert report.kept == [
+        "mallory's email 'mallory@example.org' (the file says 'evil@attacker.example'): "
+        "the account belongs to other courses",
+        "mallory's first_name '' (the file says 'Eve'): the account belongs to other courses",
+        "mallory's last_name '' (the file says 'Hacker'): the account belongs to other courses",
+    ]
+    assert "kept: mallory's email 'mallory@example.org'" in "\n".join(report.lines())
+    # Enrolled now in both courses, the account still belongs to more than this one.
+    again = roster_import(
+        course=course, csv_text=roster("mallory,evil@attacker.example,,,student,S5")
+    )
+    assert again.kept == [
+        "mallory's email 'mallory@example.org' (the file says 'evil@attacker.example'): "
+        "the account belongs to other courses too"
+    ]
+    assert User.objects.get(pk=outsider.pk).email == "mallory@example.org"
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_an_account_with_admin_access_keeps_its_details(course, student, flag):
+    setattr(student, flag, True)
+    student.save()
+
+    report = roster_import(course=course, csv_text=roster("alice,new@example.org,,,student,"))
+
+    student.refresh_from_db()
+    assert student.email == "alice@example.org"
+    assert report.kept == [
+        "alice's email 'alice@example.org' (the file says 'new@example.org'): "
+        "the account has admin access"
+    ]
+
+
+def test_an_account_with_no_course_at_all_keeps_its_details(course):
+    loner = make_user("loner")
+
+    roster_import(course=course, csv_text=roster("loner,new@example.org,,,student,"))
+
+    loner.refresh_from_db()
+    assert loner.email == "loner@example.org"
+
+
+def test_new_usernames_are_normalised_and_a_reimport_finds_them(course):
+    report = roster_import(course=course, csv_text=roster("Carol.Chen,,,,student,"))
+
+    assert report.created_users == ["carol.chen"]
+    assert User.objects.filter(username="carol.chen").exists()
+    assert not roster_import(course=course, csv_text=roster("CAROL.CHEN,,,,student,")).changed
+
+
+def test_fullwidth_letters_are_folded_to_ascii(course):
+    roster_import(course=course, csv_text=roster("ｃａｒｏｌ,,,,student,"))
+
+    assert User.objects.filter(username="carol").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "problem"),
+    [
+        pytest.param(
+            "stud\u0435nt01",
+            "row 2, column username: 'stud\u0435nt01' is not a valid username: it contains "
+            "'\u0435' (U+0435 CYRILLIC SMALL LETTER IE); use ASCII letters, digits and "
+            ". _ - @ + only",
+            id="cyrillic-e",
+        ),
+        pytest.param(
+            "josé",
+            "row 2, column username: 'josé' is not a valid username: it contains 'é' "
+            "(U+00E9 LATIN SMALL LETTER E WITH ACUTE); use ASCII letters, digits and "
+            ". _ - @ + only",
+            id="accent",
+        ),
+    ],
+)
+def test_a_username_outside_ascii_is_refused(course, student, username, problem):
+    before = snapshot(course)
+
+    with pytest.raises(RosterError) as caught:
+        roster_import(course=course, csv_text=roster(f"{username},,,,student,"))
+
+    assert caught.value.problems == [problem]
+    assert snapshot(course) == before
+
+
+def test_a_username_equal_to_an_existing_one_apart_from_case_is_refused(course):
+    make_user("Student01")
+    before = snapshot(course)
+
+    with pytest.raises(RosterError) as caught:
+        roster_import(course=course, csv_text=roster("student01,,,,student,"))
+
+    assert caught.value.problems == [
+        "row 2, column username: 'student01' differs only in case from the existing account "
+        "'Student01'; use that spelling"
+    ]
+    assert snapshot(course) == before
+    # Written exactly as it exists, it is that account.
+    assert roster_import(course=course, csv_text=roster("Student01,,,,student,")).new_enrolments
+
+
+def test_two_rows_differing_only_in_case_are_one_username_twice(course):
+    with pytest.raises(RosterError) as caught:
+        roster_import(course=course, csv_text=roster("carol,,,,student,", "CAROL,,,,ta,"))
+
+    assert caught.value.problems == ["row 3, column username: 'CAROL' already appears in row 2"]
+
+
+# --- hostile cells ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["username", "email", "first_name", "student_id"])
+def test_a_nul_byte_in_any_cell_is_a_located_error(course, student, column):
+    cells = {"username": "carol", "email": "", "first_name": "", "student_id": ""}
+    cells[column] = cells[column] + "\x00x"
+    row = f"{cells['username']},{cells['email']},{cells['first_name']},,student,"
+    row += cells["student_id"]
+    before = snapshot(course)
+
+    with pytest.raises(RosterError) as caught:
+        roster_import(course=course, csv_text=roster(row))
+
+    assert caught.value.problems[0] == (
+        f"row 2, column {column}: contains a control character (such as a NUL byte); remove it"
+    )
+    assert snapshot(course) == before
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_located_error(course):
+    text = roster("carol,,,,student,", f"dave,,{'x' * 200_000},,student,")
+
+    with pytest.raises(RosterError) as caught:
+        roster_import(course=course, csv_text=text)
+
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("row 3: cannot be read as CSV (field larger than")
+    assert not User.objects.filter(username="carol").exists()
+
+
+# --- sections, audit, roles ---------------------------------------------------------------
+
+SECTIONED = "\n".join(
+    [
+        f"{HEADER},section",
+        "carol,,,,student,S100,phd",
+        "dave,,,,student,S101,",
+    ]
+)
+
+
+def test_the_optional_section_column_is_stored_and_reported(course):
+    report = roster_import(course=course, csv_text=SECTIONED)
+
+    assert report.new_enrolments == ["carol as student (S100, phd)", "dave as student (S101)"]
+    assert Enrollment.objects.get(user__username="carol").section == "phd"
+
+    changed = roster_import(course=course, csv_text=SECTIONED.replace(",phd", ",mphil"))
+    assert changed.changed_enrolments == ["carol (section: 'phd' -> 'mphil')"]
+    # An empty section cell keeps the stored one.
+    assert Enrollment.objects.get(user__username="carol").section == "mphil"
+
+
+def test_every_change_of_an_import_is_in_the_audit_log(course, student, instructor):
+    roster_import(
+        course=course,
+        csv_text=roster("carol,carol@example.org,,,student,S100", "alice,,,,ta,"),
+        actor=instructor,
+    )
+
+    entries = list(
+        AuditEntry.objects.filter(course=course).values_list(
+            "action", "object_label", "actor_label", "via"
+        )
+    )
+    assert sorted(entries) == sorted(
+        [
+            ("enrollment.create", "carol in seminar", "prof", "roster"),
+            ("enrollment.role", "alice in seminar", "prof", "roster"),
+            ("roster.import", "seminar", "prof", "roster"),
+        ]
+    )
+    assert AuditEntry.objects.get(action="enrollment.create").new == {
+        "role": "student",
+        "student_id": "S100",
+        "section": "",
+        "account": {
+            "username": "carol",
+            "email": "carol@example.org",
+            "first_name": "",
+            "last_name": "",
+        },
+    }
+    role_change = AuditEntry.objects.get(action="enrollment.role")
+    assert (role_change.old, role_change.new) == ({"role": "student"}, {"role": "ta"})
+
+
+def test_an_import_that_changes_nothing_writes_no_audit_entry(course, student):
+    roster_import(course=course, csv_text=roster("alice,,,,student,S001"))
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_dry_run_writes_no_audit_entry(course):
+    roster_import(course=course, csv_text=CLASS, dry_run=True)
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_demoting_an_instructor_removes_their_admin_access(course):
+    roster_import(course=course, csv_text=CLASS)
+    ingrid = User.objects.get(username="ingrid")
+    assert ingrid.is_staff
+
+    report = roster_import(course=course, csv_text=roster("ingrid,,,,ta,"))
+
+    ingrid.refresh_from_db()
+    assert report.changed_enrolments == ["ingrid (role: instructor -> ta)"]
+    assert not ingrid.is_staff
+    assert not ingrid.groups.exists()
+
+
+def test_a_withdrawn_person_stays_withdrawn_and_is_reported(course, student, instructor):
+    from courseapp.enrollments import enrollment_withdraw
+
+    enrollment_withdraw(
+        enrollment=Enrollment.objects.get(user=student),
+        actor=instructor,
+        via="admin",
+        reason="left the programme",
+    )
+
+    report = roster_import(course=course, csv_text=roster("alice,,,,student,S001"))
+
+    assert report.kept == ["alice's enrolment is withdrawn: reinstate in the admin"]
+    assert Enrollment.objects.get(user=student).is_withdrawn

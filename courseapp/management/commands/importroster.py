@@ -9,10 +9,12 @@ from courseapp.roster import ROSTER_HEADER, RosterError, roster_decode, roster_i
 class Command(BaseCommand):
     help = (
         "Enrol people in a course from a CSV file with the header "
-        f"{','.join(ROSTER_HEADER)} (role: student, ta or instructor). New users get no "
-        "password: an instructor sets one in the admin. Importing the same file twice changes "
-        "nothing; a file with any problem changes nothing and every problem is listed with its "
-        "row and column. Nobody is ever unenrolled."
+        f"{','.join(ROSTER_HEADER)} and an optional section column (role: student, ta or "
+        "instructor). New users have no password until they choose one (--invite e-mails them "
+        "a link). An existing account's e-mail and names change only when it belongs to this "
+        "course alone and has no admin access; otherwise they are kept and listed. Importing "
+        "the same file twice changes nothing; a file with any problem changes nothing and every "
+        "problem is listed with its row and column. Nobody is ever unenrolled."
     )
 
     def add_arguments(self, parser):
