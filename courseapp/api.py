@@ -21,9 +21,10 @@ from collections.abc import Iterable
 
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, permissions
 from rest_framework.authtoken.models import Token
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -153,7 +154,17 @@ class CourseListView(BaseAPIView):
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
 
-class SchemaView(SpectacularAPIView):
+class JSONErrorsMixin:
+    """Errors in the API's JSON shape, whatever format the view itself renders (YAML, HTML)."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
     """The OpenAPI schema. The API has one version, so a `?version=` parameter is ignored.
 
     drf-spectacular would put it into the schema and into the Content-Disposition header,
@@ -162,3 +173,8 @@ class SchemaView(SpectacularAPIView):
 
     def _get_version_parameter(self, request):
         return None
+
+
+class DocsView(JSONErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI. The split view serves its start-up script from `?script` rather than
+    inline, so that the page keeps the site's Content-Security-Policy."""

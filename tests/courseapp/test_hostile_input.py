@@ -6,6 +6,7 @@ ones that used to reach the database and fail there with DataError (a 500).
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -405,6 +406,121 @@ CASES = [
         404,
         who="superuser",
     ),
+    # --- the papers and slots API, as a student of the course ------------------------------
+    Hostile(
+        "api: [ x 100000 as a proposal",
+        "POST",
+        f"/api/courses/{CODE}/papers/proposals/",
+        400,
+        "parse_error",
+        who="student",
+        body="[" * 100000,
+    ),
+    Hostile(
+        "api: NUL in a proposal's title",
+        "POST",
+        f"/api/courses/{CODE}/papers/proposals/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"title": "A\x00B", "authors": "", "url": "", "category": "training"}),
+        contains="title: Null characters are not allowed.",
+    ),
+    Hostile(
+        "api: NUL in a proposal's url",
+        "POST",
+        f"/api/courses/{CODE}/papers/proposals/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"title": "T", "url": "https://a\x00.example/", "category": "training"}),
+    ),
+    Hostile(
+        "api: a list as a proposal's title",
+        "POST",
+        f"/api/courses/{CODE}/papers/proposals/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"title": ["T"], "category": "training"}),
+    ),
+    Hostile(
+        "api: a 1 MB proposal title",
+        "POST",
+        f"/api/courses/{CODE}/papers/proposals/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"title": "T" * 1_000_000, "category": "training"}),
+    ),
+    Hostile(
+        "api: a preference of 31 digits",
+        "PUT",
+        f"/api/courses/{CODE}/papers/preferences/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"paper_ids": [10**30]}),
+    ),
+    Hostile(
+        "api: 100000 preferences",
+        "PUT",
+        f"/api/courses/{CODE}/papers/preferences/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"paper_ids": list(range(1, 100001))}),
+    ),
+    Hostile(
+        "api: a swap with a slot id of 31 digits",
+        "POST",
+        f"/api/courses/{CODE}/swaps/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"slot_id": 10**30}),
+    ),
+    Hostile(
+        "api: a paper id of 25 digits in the path",
+        "POST",
+        f"/api/courses/{CODE}/papers/9999999999999999999999999/claim/",
+        404,
+        "not_found",
+        who="student",
+    ),
+    Hostile(
+        "api: a slot id of 25 digits in the path",
+        "POST",
+        f"/api/courses/{CODE}/slots/9999999999999999999999999/signup/",
+        404,
+        "not_found",
+        who="student",
+    ),
+    Hostile(
+        "api: a word where a number is expected",
+        "POST",
+        f"/api/courses/{CODE}/slots/1/signup/",
+        400,
+        "invalid",
+        who="student",
+        body=json.dumps({"talk": "first"}),
+    ),
+    Hostile(
+        "api: a swap id of 25 digits in the path",
+        "DELETE",
+        f"/api/courses/{CODE}/swaps/9999999999999999999999999/",
+        404,
+        "not_found",
+        who="student",
+    ),
+    Hostile(
+        "api: a negative session id in the path",
+        "POST",
+        f"/api/courses/{CODE}/sessions/-1/waitlist/",
+        404,
+        "not_found",
+        who="student",
+    ),
     # --- CRLF ------------------------------------------------------------------------------
     Hostile("api: CRLF in ?version=", "GET", "/api/schema/?version=a%0d%0aX:%201", 200),
     Hostile("api: CRLF in ?lang=", "GET", "/api/schema/?lang=en%0d%0aX:%201", 200),
@@ -497,3 +613,39 @@ def test_an_error_page_is_ours_not_djangos(cast):
     assert '<main id="main"' in html
     assert "courseapp" in html
     assert "<h1>Bad Request (400)</h1>" not in html
+
+
+def api_routes() -> list[str]:
+    """Every route under /api/, with the course's code and 1 for each id."""
+    from courseapp import api_urls
+
+    paths = []
+    for pattern in api_urls.urlpatterns:
+        route = str(pattern.pattern)
+        route = route.replace("<slug:code>", CODE)
+        route = re.sub(r"<int:\w+>", "1", route)
+        paths.append(f"/api/{route}")
+    return paths
+
+
+@pytest.mark.parametrize("who", ["student", "superuser"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_deep_nesting_is_a_parse_error_on_every_api_route(cast, who, method):
+    # Every route, including those that take no body for this method (405) or refuse this
+    # user (403, 404): none reaches a RecursionError, all answer in the error shape.
+    client = Client(raise_request_exception=False)
+    client.force_login(cast[who])
+    codes = set()
+    for path in api_routes():
+        response = client.generic(method, path, "[" * 100000, content_type=JSON)
+        assert response.status_code < 500, (path, response.content[:300])
+        if response.status_code < 400:
+            continue  # an endpoint that reads no body (claiming a paper, withdrawing)
+        body = response.json()
+        assert set(body) == {"detail", "code"}, (path, body)
+        codes.add(body["code"])
+        if response.status_code == 400:
+            assert body["code"] == "parse_error", (path, body)
+    if method == "POST" or (method == "PUT" and who == "student"):
+        # Some routes did parse the body (the token endpoint; a student's preferences).
+        assert "parse_error" in codes
