@@ -50,6 +50,7 @@ def main() -> None:
         ("calendar feed", f"/courses/{code}/schedule.ics"),
         ("dashboard", f"/courses/{code}/dashboard/"),
         ("home", "/"),
+        ("account page", "/accounts/"),
         ("API courses", "/api/courses/"),
         ("API schedule", f"/api/courses/{code}/schedule/"),
         ("admin enrolments", f"/admin/courseapp/enrollment/?course__id__exact={course.pk}"),

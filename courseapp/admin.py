@@ -8,12 +8,12 @@ are not admin staff. The mixins here are used by the admin of every app with cou
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from courseapp.accounts import credentials_revoke, password_reset_email_send
 from courseapp.admin_actions import ReasonActionsMixin
 from courseapp.admin_roster import RosterImportAdminMixin
 from courseapp.audit import Via
@@ -30,6 +31,7 @@ from courseapp.enrollments import (
     enrollment_update,
     enrollment_withdraw,
 )
+from courseapp.errors import DomainError
 from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
@@ -478,6 +480,7 @@ class CourseUserAdmin(UserAdmin):
     decides where a reset link goes, so another course's person stays out of reach.
     """
 
+    actions = ["send_password_reset"]
     instructor_fieldsets = (
         (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -533,13 +536,64 @@ class CourseUserAdmin(UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    @admin.action(description="Send a password-reset e-mail", permissions=["view"])
+    def send_password_reset(self, request, queryset):
+        """Mail each selected person a link to choose a password (the queryset holds only
+        people of the courses the instructor teaches)."""
+        ids = taught_course_ids(request)
+        courses = {
+            enrolment.user_id: enrolment.course
+            for enrolment in Enrollment.objects.filter(user__in=queryset)
+            .filter(**({} if ids is None else {"course__in": ids}))
+            .select_related("course")
+            .order_by("course_id")
+        }
+        sent, refused = 0, []
+        for user in queryset:
+            try:
+                with transaction.atomic():
+                    password_reset_email_send(
+                        user=user,
+                        actor=request.user,
+                        course=courses.get(user.pk),
+                        via=Via.ADMIN,
+                        base_url=request.build_absolute_uri("/"),
+                    )
+                sent += 1
+            except DomainError as error:
+                refused.append(error.message)
+        if sent:
+            self.message_user(
+                request, f"Password-reset e-mail sent to {sent} people.", messages.SUCCESS
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
     def user_change_password(self, request, id, form_url=""):
+        """Django's password form, for superusers only; a password it changes also deletes
+        the user's API token."""
         # Django lets anyone who may change a user set their password; here only a
         # superuser may. Checked before the user is looked up, so the answer is the same
         # 403 whether or not the id exists.
         if not request.user.is_superuser:
             raise PermissionDenied("Only a superuser sets another person's password.")
-        return super().user_change_password(request, id, form_url)
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        before = self.get_object(request, unquote(id))
+        if before is None:
+            return super().user_change_password(request, id, form_url)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            after = self.get_object(request, unquote(id))
+            # A new hash, whatever the form did: a new password, or password login disabled.
+            if after.password != before.password and credentials_revoke(
+                user=after,
+                actor=request.user,
+                via=AuditEntry.Via.ADMIN,
+                reason="password set in the admin",
+            ):
+                messages.info(request, f"The API token of {after.get_username()} was deleted.")
+        return response
 
 
 @admin.register(AuditEntry)

@@ -247,3 +247,29 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         who = self.actor_label or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_label}"
+
+
+class FeedKey(models.Model):
+    """A user's key to the calendar feeds of their private courses (`schedule.ics?key=`).
+
+    Calendar apps cannot sign in, so the feed's address carries this key. It reads `.ics`
+    feeds and nothing else: it is not an API token and never opens a session, so a key that
+    leaks from a calendar app or an access log exposes schedules, not the account. Created
+    and reset through courseapp.accounts (`feed_key_create`, `feed_key_reset`).
+    """
+
+    # secrets.token_urlsafe(32): 32 random bytes, 43 URL-safe characters.
+    LENGTH = 43
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key"
+    )
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "calendar feed key"
+
+    def __str__(self) -> str:
+        # Never the key itself: this ends up in audit labels and logs.
+        return f"calendar feed key of {self.user}"

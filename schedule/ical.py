@@ -14,7 +14,9 @@ calendar apps update an event in place instead of duplicating it.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -23,6 +25,20 @@ from schedule.models import Meeting
 from schedule.selectors import MeetingRow, WeekRow
 
 PRODID = "-//courseapp//course schedule//EN"
+
+
+def feed_address(request, *, course: Course, key: str | None) -> str | None:
+    """The address a calendar app subscribes to, or None when a private course needs a key.
+
+    A public course's feed is open to anyone; a private one's carries the member's feed key
+    (courseapp.models.FeedKey), since calendar apps cannot sign in.
+    """
+    url = request.build_absolute_uri(reverse("schedule:ical", args=[course.code]))
+    if course.schedule_public:
+        return url
+    if not key:
+        return None
+    return f"{url}?{urlencode({'key': key})}"
 
 
 def meeting_uid(*, course: Course, row: MeetingRow) -> str:

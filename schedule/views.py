@@ -3,9 +3,12 @@
 Who may read a schedule: anyone when the course is public, otherwise its members. A signed-in
 stranger gets 404 and an anonymous visitor is sent to log in, whether or not the code names
 a real course, so that neither answer reveals which private courses exist.
+
+Calendar apps cannot sign in: a private course's feed is read with the member's calendar
+feed key (`?key=`, courseapp.models.FeedKey), which opens feeds and nothing else.
 """
 
-from urllib.parse import urlencode
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,13 +17,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
+from courseapp.accounts import feed_key_create
+from courseapp.models import AuditEntry, FeedKey
 from courseapp.permissions import SignInRequired, course_for_member, course_for_reader
+from courseapp.selectors import feed_key_of
 from grading.selectors import letter_scale, rubric_tree
-from schedule.ical import course_calendar
+from schedule.ical import course_calendar, feed_address
 from schedule.selectors import course_schedule
+
+# What secrets.token_urlsafe makes. Checked before the database is asked: a NUL byte, say,
+# makes PostgreSQL refuse the query outright, which would be a 500.
+_FEED_KEY = re.compile(rf"[A-Za-z0-9_-]{{{FeedKey.LENGTH}}}")
 
 
 def course_page(request, code: str):
@@ -30,13 +40,8 @@ def course_page(request, code: str):
         return redirect_to_login(request.get_full_path())
     request.course, request.course_role = course, role
 
-    feed_url = request.build_absolute_uri(reverse("schedule:ical", args=[course.code]))
-    has_token = None
-    if not course.schedule_public:
-        # Calendar apps cannot log in: a private course's feed needs the member's token.
-        token = Token.objects.filter(user=request.user).values_list("key", flat=True).first()
-        has_token = token is not None
-        feed_url = f"{feed_url}?{urlencode({'token': token})}" if token else None
+    key = None if course.schedule_public else feed_key_of(user=request.user)
+    feed_url = feed_address(request, course=course, key=key)
 
     # Dates and "this week" follow the course's clock, not the server's.
     with timezone.override(course.tzinfo):
@@ -50,21 +55,33 @@ def course_page(request, code: str):
             "letters": letter_scale(course=course),
             "dashboard_url": reverse("courseapp:dashboard", args=[course.code]),
             "feed_url": feed_url,
-            "needs_calendar_link": has_token is False,
+            "needs_calendar_link": feed_url is None,
         }
-        return render(request, "schedule/course.html", context)
+        response = render(request, "schedule/course.html", context)
+    if key:
+        # The page shows the member's key: keep it out of every cache.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _feed_user(request):
-    """Who is asking for the feed: the owner of `?token=` when given, else the session user."""
-    key = request.GET.get("token")
-    if not key:
-        return request.user
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        # A wrong token must not reveal whether the course exists either.
+    """Who is asking for the feed: the owner of `?key=` when given, else the session user.
+
+    A wrong key, whatever its shape, is a 404 that does not reveal whether the course
+    exists either. So is `?token=`: the API token opened feeds once and no longer does, and
+    a calendar app still subscribed with it is better told "not found" than sent a login page.
+    """
+    if "token" in request.GET:
         raise Http404("No such course.")
-    return token.user
+    if "key" not in request.GET:
+        return request.user
+    key = request.GET["key"]
+    if not _FEED_KEY.fullmatch(key):
+        raise Http404("No such course.")
+    feed_key = FeedKey.objects.select_related("user").filter(key=key).first()
+    if feed_key is None or not feed_key.user.is_active:
+        raise Http404("No such course.")
+    return feed_key.user
 
 
 def ical_feed(request, code: str):
@@ -78,7 +95,7 @@ def ical_feed(request, code: str):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{course.code}.ics"'
     if not course.schedule_public:
-        # The address carries a personal token: keep it out of shared caches.
+        # The address carries a personal key: keep it out of shared caches.
         response["Cache-Control"] = "private, no-store"
     return response
 
@@ -86,12 +103,14 @@ def ical_feed(request, code: str):
 @require_POST
 @login_required
 def calendar_link(request, code: str):
-    """Give a member of a private course the personal token their calendar link needs."""
+    """Give a member of a private course the feed key their calendar link needs."""
     course, _role = course_for_member(user=request.user, code=code)
-    _token, created = Token.objects.get_or_create(user=request.user)
+    _key, created = feed_key_create(user=request.user, actor=request.user, via=AuditEntry.Via.PAGE)
     if created:
         messages.success(
-            request, "Your personal calendar link is ready. Keep it to yourself: it signs you in."
+            request,
+            "Your personal calendar link is ready. Keep it to yourself: anyone who has it can "
+            "read the schedules of your courses.",
         )
     else:
         messages.info(request, "You already have a personal calendar link.")

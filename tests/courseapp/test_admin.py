@@ -638,3 +638,59 @@ def test_course_links_filter_each_list_to_that_course(superuser, course, other_c
     response = client_of(superuser).get("/admin/schedule/week/", {"course__id__exact": course.pk})
 
     assert {week.course_id for week in response.context["cl"].result_list} == {course.pk}
+
+
+def test_an_instructor_sends_password_reset_mails_to_people_of_their_courses(
+    staff_instructor,
+    course,
+    student,
+    outsider,
+    client_of,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    client = client_of(staff_instructor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/auth/user/",
+            {"action": "send_password_reset", "_selected_action": [student.pk, outsider.pk]},
+            follow=True,
+        )
+
+    # The outsider is not among the instructor's people: the changelist drops them.
+    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+    assert any("sent to 1 people" in str(m) for m in response.context["messages"])
+    entry = AuditEntry.objects.get(action="account.password_reset_sent")
+    assert (entry.course, entry.actor, entry.via) == (course, staff_instructor, "admin")
+
+
+def test_a_reset_mail_to_someone_without_an_address_is_a_warning(
+    staff_instructor, course, student, client_of, mailoutbox
+):
+    User.objects.filter(pk=student.pk).update(email="")
+
+    response = client_of(staff_instructor).post(
+        "/admin/auth/user/",
+        {"action": "send_password_reset", "_selected_action": [student.pk]},
+        follow=True,
+    )
+
+    assert mailoutbox == []
+    assert any("has no e-mail address" in str(m) for m in response.context["messages"])
+
+
+def test_the_roster_upload_can_invite_the_new_accounts(
+    staff_instructor, course, client_of, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = client_of(staff_instructor)
+    preview = client.post(
+        roster_url(course),
+        {"file": csv_upload("carol,carol@example.org,,,student,"), "invite": "on"},
+    )
+    assert preview.context["apply_form"].initial["invite"] is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(roster_url(course), {"apply": "Apply", **preview.context["apply_form"].initial})
+
+    assert [m.to for m in mailoutbox] == [["carol@example.org"]]

@@ -137,3 +137,34 @@ def test_success_exits_zero_from_the_command_line(course, roster_file, capsys):
 
     assert "seminar: 1 new user, " in capsys.readouterr().out
     assert User.objects.filter(username="carol").exists()
+
+
+def test_invite_sends_the_new_accounts_a_link(
+    course, roster_file, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://courses.example.edu"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("seminar", roster_file("zoe,zoe@example.org,Zoe,Z,student,Z1"), invite=True)
+
+    assert "invite zoe <zoe@example.org>" in out
+    assert [m.to for m in mailoutbox] == [["zoe@example.org"]]
+    assert "https://courses.example.edu/accounts/password/reset/" in mailoutbox[0].body
+
+
+def test_kept_details_of_a_shared_account_are_printed(course, outsider, roster_file):
+    out = run("seminar", roster_file("mallory,evil@attacker.example,,,student,S9"))
+
+    assert (
+        "kept: mallory's email 'mallory@example.org' (the file says 'evil@attacker.example'): "
+        "the account belongs to other courses" in out
+    )
+
+
+def test_the_optional_section_column_is_read(course, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(f"{HEADER},section\nzoe,,,,student,Z1,phd\n")
+
+    run("seminar", str(path))
+
+    assert Enrollment.objects.get(user__username="zoe").section == "phd"

@@ -651,3 +651,40 @@ def test_a_withdrawn_person_stays_withdrawn_and_is_reported(course, student, ins
 
     assert report.kept == ["alice's enrolment is withdrawn: reinstate in the admin"]
     assert Enrollment.objects.get(user=student).is_withdrawn
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+def test_invite_mails_each_new_account_once_the_import_commits(
+    course, student, instructor, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = roster_import(
+            course=course,
+            csv_text=roster(
+                "carol,carol@example.org,Carol,Chen,student,",
+                "dave,,,,student,",
+                "alice,,,,student,",
+            ),
+            actor=instructor,
+            invite=True,
+            base_url="https://courses.example.edu/",
+        )
+
+    assert report.invited == ["carol <carol@example.org>"]  # dave has no address; alice exists
+    assert [m.to for m in mailoutbox] == [["carol@example.org"]]
+    assert "https://courses.example.edu/accounts/password/reset/" in mailoutbox[0].body
+    assert AuditEntry.objects.filter(action="account.invitation_sent", course=course).count() == 1
+
+
+def test_a_dry_run_invites_nobody(course, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import(
+            course=course,
+            csv_text=roster("carol,carol@example.org,,,student,"),
+            dry_run=True,
+            invite=True,
+        )
+
+    assert mailoutbox == []

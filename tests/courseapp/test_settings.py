@@ -1,6 +1,8 @@
 import os
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,154 @@ def test_the_default_database_file_uses_wal(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"
+
+
+# Mail and SITE_URL -----------------------------------------------------------------------
+
+MAIL_VARIABLES = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "EMAIL_TIMEOUT",
+    "DEFAULT_FROM_EMAIL",
+    "SITE_URL",
+)
+
+PRINT_MAIL_SETTINGS = (
+    "from courseapp import settings as s;"
+    " print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL,"
+    " s.EMAIL_TIMEOUT, s.SITE_URL, sep='|')"
+)
+
+
+def mail_settings(**env: str) -> list[str]:
+    result = run_python(PRINT_MAIL_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
+
+
+@pytest.fixture
+def clean_mail_environment(monkeypatch):
+    for name in MAIL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_mail_goes_to_the_console_by_default(clean_mail_environment):
+    backend, host, port, tls, ssl, timeout, site = mail_settings()
+    assert backend == "django.core.mail.backends.console.EmailBackend"
+    assert site == "http://127.0.0.1:8000"
+    assert timeout == "10"
+
+
+def test_an_email_host_switches_to_smtp(clean_mail_environment):
+    backend, host, port, tls, ssl, _, _ = mail_settings(EMAIL_HOST="smtp.example.edu")
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (host, port, tls, ssl) == ("smtp.example.edu", "25", "False", "False")
+
+
+@pytest.mark.parametrize(
+    ("env", "port"),
+    [
+        ({"EMAIL_USE_TLS": "1"}, "587"),
+        ({"EMAIL_USE_SSL": "yes"}, "465"),
+        ({"EMAIL_USE_TLS": "1", "EMAIL_PORT": "2525"}, "2525"),
+    ],
+)
+def test_the_smtp_port_follows_the_encryption(clean_mail_environment, env, port):
+    assert mail_settings(EMAIL_HOST="smtp.example.edu", **env)[2] == port
+
+
+def test_an_explicit_backend_wins(clean_mail_environment):
+    backend = "django.core.mail.backends.filebased.EmailBackend"
+    assert mail_settings(EMAIL_BACKEND=backend, EMAIL_HOST="smtp.example.edu")[0] == backend
+
+
+def test_smtp_without_a_host_uses_the_local_mail_server(clean_mail_environment):
+    backend, host, *_ = mail_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+    assert host == "localhost"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL are"),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not an integer"),
+        ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS='sometimes' is not a boolean"),
+        ({"SITE_URL": "courses.example.edu"}, "SITE_URL='courses.example.edu' is not an origin"),
+        ({"SITE_URL": "https://courses.example.edu/app"}, "is not an origin"),
+        ({"SITE_URL": "ftp://courses.example.edu"}, "is not an origin"),
+        ({"SITE_URL": "https://user:pw@courses.example.edu"}, "is not an origin"),
+        ({"SITE_URL": "https://courses.example.edu:port"}, "is not an origin"),
+        ({"SITE_URL": "https://courses.example.edu/?a=1"}, "is not an origin"),
+    ],
+)
+def test_a_bad_mail_setting_stops_start_up(clean_mail_environment, env, message):
+    result = run_python("import courseapp.settings", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "origin"),
+    [
+        ("https://courses.example.edu/", "https://courses.example.edu"),
+        ("https://courses.example.edu:8443", "https://courses.example.edu:8443"),
+        (" http://[::1]:8000 ", "http://[::1]:8000"),
+    ],
+)
+def test_site_url_is_read_as_an_origin(clean_mail_environment, raw, origin):
+    assert mail_settings(SITE_URL=raw)[6] == origin
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough of an SMTP server to take one message (RFC 5321, no extensions)."""
+
+    def handle(self):
+        self.wfile.write(b"220 test ESMTP\r\n")
+        while line := self.rfile.readline():
+            command = line.strip().upper()
+            if command.startswith((b"EHLO", b"HELO")):
+                self.wfile.write(b"250 test\r\n")
+            elif command == b"DATA":
+                self.wfile.write(b"354 go ahead\r\n")
+                data = b""
+                while not data.endswith(b"\r\n.\r\n"):
+                    data += self.rfile.readline()
+                self.server.messages.append(data.decode())
+                self.wfile.write(b"250 queued\r\n")
+            elif command == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_mail_reaches_the_smtp_server_named_in_the_environment(clean_mail_environment, smtp_server):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core.mail import send_mail; send_mail('Hello', 'Body', None, ['a@x.org'])",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_server.server_address[1]),
+        DEFAULT_FROM_EMAIL="Seminar <seminar@example.edu>",
+    )
+    assert result.returncode == 0, result.stderr
+    (message,) = smtp_server.messages
+    assert "From: Seminar <seminar@example.edu>" in message
+    assert "To: a@x.org" in message
+    assert "Subject: Hello" in message

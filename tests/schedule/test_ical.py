@@ -1,12 +1,16 @@
 import datetime as dt
+import secrets
 import zoneinfo
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 from rest_framework.authtoken.models import Token
 
 from conftest import DEMO_COURSE_FILE, load_course_text, small_course_text
+from courseapp.accounts import feed_key_create, feed_key_reset
+from courseapp.models import AuditEntry, FeedKey
 
 HONG_KONG = zoneinfo.ZoneInfo("Asia/Hong_Kong")
 
@@ -16,6 +20,11 @@ def feed_url(course, **query) -> str:
     if query:
         url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
     return url
+
+
+def key_of(user) -> str:
+    """The user's calendar feed key, created as the account page would."""
+    return feed_key_create(user=user, actor=user, via=AuditEntry.Via.PAGE)[0].key
 
 
 def parse(response) -> Calendar:
@@ -139,28 +148,147 @@ def test_outsider_gets_404_for_a_private_feed(client_of, course, outsider):
     assert client_of(outsider).get(feed_url(course)).status_code == 404
 
 
-def test_calendar_app_reads_a_private_feed_with_the_member_token(client, course, student):
-    token = Token.objects.create(user=student)
-    calendar = parse(client.get(feed_url(course, token=token.key)))
+@pytest.mark.parametrize("member", ["student", "other_student", "ta", "instructor"])
+def test_calendar_app_reads_a_private_feed_with_the_member_feed_key(
+    request, client, course, member
+):
+    user = request.getfixturevalue(member)
+    calendar = parse(client.get(feed_url(course, key=key_of(user))))
     assert len(calendar.walk("VEVENT")) == 4
 
 
 def test_private_feed_is_kept_out_of_shared_caches(client, course, student):
-    token = Token.objects.create(user=student)
-    response = client.get(feed_url(course, token=token.key))
+    response = client.get(feed_url(course, key=key_of(student)))
     assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
 
 
-def test_outsider_token_gets_404(client, course, outsider):
-    token = Token.objects.create(user=outsider)
+def test_outsider_key_gets_404(client, course, other_course, outsider):
+    key = key_of(outsider)
+    assert client.get(feed_url(course, key=key)).status_code == 404
+    # The same key reads the outsider's own course.
+    assert parse(client.get(feed_url(other_course, key=key)))
+
+
+def test_wrong_key_gets_404_even_for_an_unknown_course(client, course, student):
+    key_of(student)
+    wrong = secrets.token_urlsafe(32)
+    assert client.get(feed_url(course, key=wrong)).status_code == 404
+    assert client.get(f"/courses/no-such-course/schedule.ics?key={wrong}").status_code == 404
+
+
+def test_a_valid_key_gets_404_for_an_unknown_course(client, course, student):
+    key = key_of(student)
+    assert client.get(f"/courses/no-such-course/schedule.ics?key={key}").status_code == 404
+
+
+def test_a_key_decides_over_the_session(client_of, course, student, outsider):
+    # A calendar app's request may carry a browser's cookie: the key in the address decides.
+    signed_in = client_of(student)
+    assert signed_in.get(feed_url(course, key=key_of(outsider))).status_code == 404
+
+
+def test_key_of_a_deactivated_account_gets_404(client, course, student):
+    key = key_of(student)
+    student.is_active = False
+    student.save(update_fields=["is_active"])
+    assert client.get(feed_url(course, key=key)).status_code == 404
+
+
+def test_a_reset_key_stops_working_at_once(client, course, student):
+    old = key_of(student)
+    new = feed_key_reset(user=student, actor=student, via=AuditEntry.Via.PAGE).key
+    assert client.get(feed_url(course, key=old)).status_code == 404
+    assert parse(client.get(feed_url(course, key=new)))
+
+
+def test_the_api_token_no_longer_reads_the_feed(client, client_of, course, student):
+    token = Token.objects.create(user=student)
     assert client.get(feed_url(course, token=token.key)).status_code == 404
+    # Not even beside the owner's own session: the old address is dead, not half-alive.
+    assert client_of(student).get(feed_url(course, token=token.key)).status_code == 404
 
 
-def test_wrong_token_gets_404_even_for_an_unknown_course(client, course):
-    assert client.get(feed_url(course, token="not-a-token")).status_code == 404
-    assert client.get("/courses/no-such-course/schedule.ics?token=nope").status_code == 404
+HOSTILE_KEYS = [
+    "",
+    "%00",
+    "%00" * FeedKey.LENGTH,
+    "a" * (FeedKey.LENGTH - 1) + "%00",
+    "a" * (FeedKey.LENGTH - 1),
+    "a" * (FeedKey.LENGTH + 1),
+    "a" * 100_000,
+    "%C3%A9" * FeedKey.LENGTH,  # é: non-ASCII of the right length
+    "%FF" * FeedKey.LENGTH,  # not UTF-8 at all
+    "a" * (FeedKey.LENGTH - 2) + "%0d%0a",
+    "' OR '1'='1' --" + "a" * (FeedKey.LENGTH - 15),
+    "a" * (FeedKey.LENGTH - 1) + "=",
+    "%25" * FeedKey.LENGTH,
+]
+
+
+@pytest.mark.parametrize("raw_key", HOSTILE_KEYS)
+def test_a_malformed_key_gets_404_never_a_500(client, course, student, raw_key):
+    key_of(student)
+    # Raw query strings: the test client must not tidy them up.
+    for code in (course.code, "no-such-course"):
+        response = client.get(f"/courses/{code}/schedule.ics?key={raw_key}")
+        assert response.status_code == 404, raw_key
+
+
+def test_a_key_with_a_nul_byte_inside_a_real_key_gets_404(client, course, student):
+    key = key_of(student)
+    assert client.get(feed_url(course, key=key[:20] + "%00" + key[21:])).status_code == 404
+    assert client.get(feed_url(course, key=key + "%00")).status_code == 404
+
+
+def test_a_key_given_twice_counts_as_its_last_value(client, course, student, outsider):
+    url = f"{feed_url(course)}?key={key_of(outsider)}&key={key_of(student)}"
+    assert parse(client.get(url))
+
+
+# The feed key opens feeds and nothing else ------------------------------------------------
+
+
+def test_the_feed_key_is_not_an_api_token(course, student):
+    key = key_of(student)
+    api = Client(headers={"Authorization": f"Token {key}"})
+    response = api.get("/api/courses/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+    schedule = api.get(f"/api/courses/{course.code}/schedule/")
+    assert schedule.status_code == 401
+
+
+def test_the_feed_key_in_the_query_string_opens_no_api_endpoint(client, course, student):
+    key = key_of(student)
+    assert client.get(f"/api/courses/?key={key}").status_code == 401
+    assert client.get(f"/api/courses/{course.code}/schedule/?key={key}").status_code == 401
+
+
+@pytest.mark.parametrize("page", ["schedule:course", "courseapp:dashboard"])
+def test_the_feed_key_opens_no_page(client, course, student, page):
+    key = key_of(student)
+    response = client.get(reverse(page, args=[course.code]) + f"?key={key}")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_feed_key_opens_no_account_page(client, student):
+    response = client.get(reverse("account") + f"?key={key_of(student)}")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_public_feed_is_open_to_anyone(client, client_of, demo_course, outsider):
     assert parse(client.get(feed_url(demo_course)))
     assert parse(client_of(outsider).get(feed_url(demo_course)))
+
+
+def test_public_feed_also_answers_a_valid_key(client, demo_course, student):
+    assert parse(client.get(feed_url(demo_course, key=key_of(student))))
+
+
+def test_public_feed_refuses_a_wrong_key(client, demo_course):
+    # A wrong key is wrong everywhere: the answer never depends on the course.
+    assert client.get(feed_url(demo_course, key="x" * FeedKey.LENGTH)).status_code == 404

@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from conftest import enrol, load_course_text, make_user, small_course_text
-from courseapp.models import Role
+from courseapp.models import AuditEntry, FeedKey, Role
 
 
 def page_url(course) -> str:
@@ -288,7 +288,7 @@ def test_page_runs_a_fixed_number_of_queries(
     student = make_user("carol")
     enrol(student, demo_course, Role.STUDENT)
     signed_in = client_of(student)
-    # Plus the session, the user, their role and their calendar token.
+    # Plus the session, the user, their role and their calendar key.
     with django_assert_max_num_queries(9):
         assert signed_in.get(page_url(demo_course)).status_code == 200
 
@@ -312,23 +312,84 @@ def test_member_of_a_private_course_creates_a_personal_calendar_link(client_of, 
     client = client_of(student)
     html = client.get(page_url(course)).content.decode()
     assert "Create my calendar link" in html
+    assert "schedule.ics?" not in html
 
     response = client.post(reverse("schedule:calendar_link", args=[course.code]), follow=True)
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == f"{page_url(course)}#calendar"
     assert "Your personal calendar link is ready" in html
-    key = student.auth_token.key
-    assert f"/courses/{course.code}/schedule.ics?token={key}" in html
+    key = FeedKey.objects.get(user=student).key
+    assert f"/courses/{course.code}/schedule.ics?key={key}" in html
     assert "Create my calendar link" not in html
+    # A key of its own, not the API token.
+    assert not Token.objects.filter(user=student).exists()
+    assert AuditEntry.objects.filter(action="account.feed_key_created", actor=student).count() == 1
+
+
+def test_asking_again_keeps_the_same_calendar_link(client_of, course, student):
+    client = client_of(student)
+    url = reverse("schedule:calendar_link", args=[course.code])
+    client.post(url)
+    key = FeedKey.objects.get(user=student).key
+
+    response = client.post(url, follow=True)
+
+    assert "You already have a personal calendar link." in response.content.decode()
+    assert FeedKey.objects.get(user=student).key == key
+
+
+def test_each_member_sees_only_their_own_calendar_key(client_of, course, student, other_student):
+    for user in (student, other_student):
+        client_of(user).post(reverse("schedule:calendar_link", args=[course.code]))
+    alice_key = FeedKey.objects.get(user=student).key
+    bob_key = FeedKey.objects.get(user=other_student).key
+
+    html = client_of(other_student).get(page_url(course)).content.decode()
+
+    assert f"?key={bob_key}" in html
+    assert alice_key not in html
+
+
+@pytest.mark.parametrize("member", ["student", "other_student", "ta", "instructor"])
+def test_a_page_showing_a_calendar_key_is_never_cached(request, client_of, course, member):
+    user = request.getfixturevalue(member)
+    client = client_of(user)
+    client.post(reverse("schedule:calendar_link", args=[course.code]))
+
+    response = client.get(page_url(course))
+
+    assert "no-store" in response["Cache-Control"]
+    assert f"?key={FeedKey.objects.get(user=user).key}" in response.content.decode()
+
+
+def test_a_public_course_page_carries_no_key(client_of, demo_course, student):
+    enrol(student, demo_course, Role.STUDENT)
+    client = client_of(student)
+    client.post(reverse("schedule:calendar_link", args=[demo_course.code]))
+
+    html = client.get(page_url(demo_course)).content.decode()
+
+    assert FeedKey.objects.get(user=student).key not in html
+    assert "Create my calendar link" not in html
+
+
+def test_the_calendar_section_points_to_the_account_page_for_a_reset(client_of, course, student):
+    client = client_of(student)
+    client.post(reverse("schedule:calendar_link", args=[course.code]))
+    html = client.get(page_url(course)).content.decode()
+    assert f'href="{reverse("account")}#calendar"' in html
+    assert "can act as you" not in html
 
 
 def test_calendar_link_is_for_members_only(client, client_of, course, outsider):
     url = reverse("schedule:calendar_link", args=[course.code])
     assert client_of(outsider).post(url).status_code == 404
     assert client.post(url).status_code == 302
-    assert not Token.objects.filter(user=outsider).exists()
+    assert not FeedKey.objects.filter(user=outsider).exists()
+    assert not AuditEntry.objects.filter(action__startswith="account.").exists()
 
 
 def test_calendar_link_is_created_by_post_only(client_of, course, student):
     url = reverse("schedule:calendar_link", args=[course.code])
     assert client_of(student).get(url).status_code == 405
+    assert not FeedKey.objects.filter(user=student).exists()

@@ -25,8 +25,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Print what would change, and write nothing.",
         )
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="E-mail each new account a link to choose its password (links use SITE_URL).",
+        )
 
-    def handle(self, *args, course_code: str, csv_path: str, dry_run: bool, **options):
+    def handle(
+        self, *args, course_code: str, csv_path: str, dry_run: bool, invite: bool, **options
+    ):
         course = Course.objects.filter(code=course_code).first()
         if course is None:
             known = ", ".join(Course.objects.order_by("code").values_list("code", flat=True))
@@ -44,7 +51,12 @@ class Command(BaseCommand):
             raise CommandError(f"{csv_path}: cannot read the file: {exc.strerror}") from None
 
         try:
-            report = roster_import(course=course, csv_text=roster_decode(data), dry_run=dry_run)
+            report = roster_import(
+                course=course,
+                csv_text=roster_decode(data),
+                dry_run=dry_run,
+                invite=invite and not dry_run,
+            )
         except RosterError as exc:
             count = "1 problem" if len(exc.problems) == 1 else f"{len(exc.problems)} problems"
             raise CommandError(
