@@ -159,6 +159,7 @@ def test_main_pages_keep_the_content_security_policy(root, demo_course, live_ser
 
     visit("/")
     visit(f"/courses/{demo_course.code}/")
+    visit("/accounts/password/reset/")
     visit("/accounts/login/")
     page.get_by_label("Username").fill("root")
     page.get_by_label("Password").fill("pw")
@@ -168,6 +169,7 @@ def test_main_pages_keep_the_content_security_policy(root, demo_course, live_ser
     visit(f"/courses/{demo_course.code}/")
     visit(f"/courses/{demo_course.code}/dashboard/")
     visit("/accounts/password/")
+    visit("/accounts/")
     visit("/no/such/page/", status=404)
     visit("/?q=%00", status=400)
     visit("/admin/")

@@ -160,6 +160,7 @@ def test_the_login_pages_show_our_lockout_page(victim, attempt):
     # Our layout, not axes' bare default text.
     assert '<main id="main"' in html
     assert "Account locked: too many login attempts" not in html
+    assert f'href="{reverse("password_reset")}"' in html
 
 
 def test_the_api_answers_429_in_its_error_shape_with_retry_after(victim):
