@@ -78,8 +78,9 @@ def small_course_text(*, code: str = "seminar", title: str = "Systems Seminar", 
 
 
 def load_course_text(text: str) -> Course:
+    """Load a course file's text, as `loadcourse` would (keeping it as a file version)."""
     spec = parse_course_file(text)
-    course_load(spec=spec)
+    course_load(spec=spec, text=text)
     return Course.objects.get(code=spec.course.code)
 
 

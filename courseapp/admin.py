@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 
 from courseapp.accounts import credentials_revoke, password_reset_email_send
 from courseapp.admin_actions import ReasonActionsMixin
+from courseapp.admin_coursefile import CourseFileAdminMixin
 from courseapp.admin_roster import RosterImportAdminMixin
 from courseapp.audit import Via
 from courseapp.enrollments import (
@@ -35,6 +36,8 @@ from courseapp.errors import DomainError
 from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
+from courseapp.selectors import course_file_current
+from presentations.admin_assignment import PaperAssignmentAdminMixin
 
 admin.site.site_header = "courseapp administration"
 admin.site.site_title = "courseapp admin"
@@ -235,12 +238,14 @@ def course_links(course: Course) -> str:
 
 
 @admin.register(Course)
-class CourseAdmin(RosterImportAdminMixin, CourseScopedAdmin):
+class CourseAdmin(
+    CourseFileAdminMixin, PaperAssignmentAdminMixin, RosterImportAdminMixin, CourseScopedAdmin
+):
     course_lookup = "pk"
     list_display = ("code", "title", "term", "lecturer", "schedule_public", "people", "manage")
     list_filter = ("term", "schedule_public")
     search_fields = ("code", "title", "term", "lecturer")
-    readonly_fields = ("manage", "roster", "created_at", "updated_at")
+    readonly_fields = ("manage", "roster", "course_file", "created_at", "updated_at")
     fieldsets = (
         (
             None,
@@ -272,7 +277,10 @@ class CourseAdmin(RosterImportAdminMixin, CourseScopedAdmin):
                 ),
             },
         ),
-        ("Course data", {"fields": ("roster", "manage", "created_at", "updated_at")}),
+        (
+            "Course data",
+            {"fields": ("course_file", "roster", "manage", "created_at", "updated_at")},
+        ),
     )
 
     def get_queryset(self, request):
@@ -299,6 +307,22 @@ class CourseAdmin(RosterImportAdminMixin, CourseScopedAdmin):
     @admin.display(description="manage")
     def manage(self, course: Course) -> str:
         return course_links(course) if course.pk else "-"
+
+    @admin.display(description="course file")
+    def course_file(self, course: Course) -> str:
+        if not course.pk:
+            return "-"
+        current = course_file_current(course=course)
+        url = reverse("admin:courseapp_course_file", args=[course.pk])
+        if current is None:
+            return format_html('No version kept yet · <a href="{}">Upload the file</a>', url)
+        return format_html(
+            'Version {}, loaded by {} at {} · <a href="{}">Versions, download, upload</a>',
+            current.number,
+            current.loaded_by or "a command",
+            timezone.localtime(current.loaded_at).strftime("%Y-%m-%d %H:%M"),
+            url,
+        )
 
     @admin.display(description="people")
     def roster(self, course: Course) -> str:

@@ -17,21 +17,19 @@ class NavLink:
 def _course_links(request, course, role: Role | None) -> list[NavLink]:
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else ""
-    links = [
-        NavLink(
-            "Schedule",
-            reverse("schedule:course", args=[course.code]),
-            view_name == "schedule:course",
-        )
-    ]
+
+    def link(label: str, name: str) -> NavLink:
+        return NavLink(label, reverse(name, args=[course.code]), view_name == name)
+
+    # Visitors of a public course read its schedule, papers and programme; the dashboard
+    # and the slots (where students book) are for members.
+    links = [link("Schedule", "schedule:course")]
     if role is not None:
-        links.append(
-            NavLink(
-                "Dashboard",
-                reverse("courseapp:dashboard", args=[course.code]),
-                view_name == "courseapp:dashboard",
-            )
-        )
+        links.append(link("Dashboard", "courseapp:dashboard"))
+    links.append(link("Papers", "presentations:papers"))
+    if role is not None:
+        links.append(link("Slots", "presentations:slots"))
+    links.append(link("Programme", "presentations:programme"))
     if role == Role.INSTRUCTOR:
         links.append(
             NavLink("Manage in admin", reverse("admin:courseapp_course_change", args=[course.pk]))

@@ -273,3 +273,35 @@ class FeedKey(models.Model):
     def __str__(self) -> str:
         # Never the key itself: this ends up in audit labels and logs.
         return f"calendar feed key of {self.user}"
+
+
+class CourseFileVersion(models.Model):
+    """One applied version of a course's file: the text as loaded, who loaded it, and what
+    it changed. Kept for every load that changed the course or its text."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="file_versions")
+    number = models.PositiveIntegerField(help_text="1 for the course's first file.")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    loaded_at = models.DateTimeField()
+    via = models.CharField(max_length=16, choices=AuditEntry.Via.choices)
+    summary = models.TextField(blank=True, help_text="What the load changed.")
+
+    class Meta:
+        ordering = ["course", "-number"]
+        verbose_name = "course file version"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "number"], name="coursefileversion_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.code} course file version {self.number}"

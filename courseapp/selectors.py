@@ -1,17 +1,18 @@
-"""Reads behind the home page, the course dashboard and the account page."""
+"""Reads behind the home page, the course dashboard, the account page and the course file's
+versions."""
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from courseapp.models import Course, Enrollment, FeedKey, Role
+from courseapp.models import Course, CourseFileVersion, Enrollment, FeedKey, Role
 from grading.models import Criterion
-from presentations.models import Paper, Slot
+from presentations.models import Paper, PaperPreference, Slot
+from presentations.selectors import MySwaps, my_swaps, my_talks, my_waiting, papers_open
 from schedule.selectors import presentation_progress, upcoming_meetings
 
 
@@ -102,22 +103,62 @@ def _next_meetings(ctx: DashboardContext) -> Card:
     return Card("next_meetings", "Next in class", {"rows": rows})
 
 
+@dataclass(frozen=True)
+class TalkLine:
+    """One talk the student gives, as the dashboard shows it; paper and slot may be None."""
+
+    number: int
+    paper: Paper | None
+    slot: Slot | None
+
+
 def _your_presentation(ctx: DashboardContext) -> Card:
+    """The student's talks (paper and slot), waitlists and swaps, and what to do next.
+
+    Three to six queries whatever the size of the class: the waitlist, swap and ranking
+    queries run only when they can find something.
+    """
     course = ctx.course
-    slots = Slot.objects.for_course(course).aggregate(
-        places=Sum("capacity"), sessions=Count("meeting", distinct=True)
-    )
+    student = Enrollment.objects.get(course=course, user=ctx.user)
+    student.course = course
+    talks = {talk.number: talk for talk in my_talks(student=student)}
+    lines = []
+    for number in range(1, course.talks_for(student) + 1):
+        # A talk's row is made at its first claim or booking: until then it has neither.
+        talk = talks.get(number)
+        lines.append(TalkLine(number, talk and talk.paper, talk and talk.slot))
+    needs_paper = any(line.paper is None for line in lines)
+    needs_slot = any(line.slot is None for line in lines)
+    # Only a talk row without a slot can wait; only a booked one can be in a swap.
+    waits = any(talk.slot_id is None for talk in talks.values())
+    swaps = any(talk.slot_id is not None for talk in talks.values())
+    ranking = course.paper_assignment == Course.PaperAssignment.PREFERENCES
     opens_at = course.signup_opens_at
+    pending = my_swaps(student=student) if swaps else MySwaps(incoming=[], outgoing=[])
     return Card(
         "your_presentation",
         "Your presentation",
         {
+            "withdrawn": student.is_withdrawn,
+            "talks": lines,
+            "several": len(lines) > 1,
+            "needs_paper": needs_paper,
+            "needs_slot": needs_slot,
+            "ranking": ranking,
+            "papers_open": papers_open(course=course, now=ctx.now),
+            "papers_close_at": course.papers_close_at,
+            "ranked": PaperPreference.objects.filter(student=student).count()
+            if ranking and needs_paper
+            else None,
+            "preferences_max": course.preferences_max,
             "signup_opens_at": opens_at,
             "signup_open": opens_at is not None and opens_at <= ctx.now,
-            "places": slots["places"] or 0,
-            "sessions": slots["sessions"],
-            "papers": Paper.objects.for_course(course).count(),
-            "freeze_hours": course.signup_freeze_hours,
+            "waiting": my_waiting(student=student) if waits else [],
+            "swaps_in": pending.incoming,
+            "swaps_out": pending.outgoing,
+            "papers_url": reverse("presentations:papers", args=[course.code]),
+            "slots_url": reverse("presentations:slots", args=[course.code]),
+            "programme_url": reverse("presentations:programme", args=[course.code]),
         },
     )
 
@@ -174,3 +215,17 @@ def dashboard_cards(*, course: Course, role: Role, user, now: dt.datetime) -> li
     """The cards a member with this role sees on the course dashboard, in order."""
     ctx = DashboardContext(course=course, role=role, user=user, now=now)
     return [build(ctx) for build in DASHBOARD_CARDS[role]]
+
+
+def course_file_versions(*, course: Course):
+    """The course's kept file versions, newest first, with who loaded each (one query)."""
+    return (
+        CourseFileVersion.objects.filter(course=course)
+        .select_related("loaded_by")
+        .order_by("-number")
+    )
+
+
+def course_file_current(*, course: Course) -> CourseFileVersion | None:
+    """The version last loaded: the course's current file, for downloading it."""
+    return course_file_versions(course=course).first()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("courseapp.api_urls")),
     path("accounts/", include("courseapp.account_urls")),
     path("courses/<slug:code>/", include("schedule.urls")),
+    path("courses/<slug:code>/", include("presentations.urls")),
     path("courses/<slug:code>/", include(course_patterns)),
     path("", include("courseapp.page_urls")),
 ]

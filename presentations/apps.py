@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class PresentationsConfig(AppConfig):
     name = "presentations"
+
+    def ready(self) -> None:
+        from presentations import inuse
+
+        inuse.register()

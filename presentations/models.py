@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.db import models
 
 from courseapp.models import Course, CourseScopedQuerySet
 from schedule.models import Meeting
+from schedule.times import local_datetime
 
 
 class Category(models.Model):
@@ -75,7 +77,10 @@ class Slot(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="slots")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="slots")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="slots")
+    # Empty for a session without a category: it takes talks of every category.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="slots"
+    )
     position = models.PositiveSmallIntegerField(help_text="1 for the first talk of the session.")
     starts_at = models.TimeField(null=True, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -103,6 +108,13 @@ class Slot(models.Model):
     def clean(self) -> None:
         if self.meeting_id and self.meeting.kind != Meeting.Kind.PRESENTATION:
             raise ValidationError({"meeting": "Slots belong to presentation sessions only."})
+
+    @property
+    def starts(self) -> dt.datetime | None:
+        """The aware start in the course's time zone; None for a slot without a time."""
+        if self.starts_at is None:
+            return None
+        return local_datetime(self.meeting.date, self.starts_at, self.meeting.course.tzinfo)
 
 
 class FeedbackQuestion(models.Model):

@@ -117,6 +117,16 @@ def my_preferences(*, student: Enrollment) -> list[PaperPreference]:
     )
 
 
+def rankable_papers(*, student: Enrollment) -> list[Paper]:
+    """Every paper the student may rank, by category and title; one query."""
+    return list(
+        Paper.objects.for_course(student.course_id)
+        .visible_to(student)
+        .select_related("category")
+        .order_by("category__position", "title")
+    )
+
+
 def my_proposals(*, student: Enrollment) -> list[PaperProposal]:
     return list(PaperProposal.objects.filter(student=student).select_related("category", "paper"))
 
@@ -292,7 +302,7 @@ def programme(*, course: Course, show_names: bool) -> list[ProgrammeSession]:
     for talk in (
         Presentation.objects.for_course(course)
         .filter(slot__isnull=False)
-        .select_related("student__user", "paper")
+        .select_related("student__user", "paper__category")
         .order_by("booked_at", "pk")
     ):
         talks_by_slot.setdefault(talk.slot_id, []).append(talk)
@@ -323,3 +333,221 @@ def my_talks(*, student: Enrollment) -> list[Presentation]:
         .select_related("paper", "paper__category", "slot__meeting", "slot__category")
         .order_by("number")
     )
+
+
+def papers_open(*, course: Course, now: dt.datetime) -> bool:
+    """Whether students may still claim or rank papers (the services check it again)."""
+    return course.papers_close_at is None or now < course.papers_close_at
+
+
+# --- the pages ----------------------------------------------------------------------------
+
+
+@dataclass
+class PapersPage:
+    """Everything the papers page shows: the catalogue, and for a student their own part."""
+
+    groups: list[CategoryPapers]
+    categories: list[Category]
+    open: bool
+    student: Enrollment | None = None
+    talks: list[Presentation] = field(default_factory=list)
+    preferences: list[PaperPreference] = field(default_factory=list)
+    rankable: list[Paper] = field(default_factory=list)
+    proposals: list[PaperProposal] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.papers) for group in self.groups)
+
+    @property
+    def talks_owed(self) -> int:
+        return self.student.course.talks_for(self.student) if self.student else 0
+
+    @property
+    def my_papers(self) -> list[Paper]:
+        return [talk.paper for talk in self.talks if talk.paper_id is not None]
+
+    @property
+    def needs_paper(self) -> bool:
+        return self.student is not None and len(self.my_papers) < self.talks_owed
+
+
+def papers_page(
+    *,
+    course: Course,
+    viewer: Enrollment | None,
+    show_presenters: bool,
+    now: dt.datetime,
+    query: str = "",
+    category: str = "",
+    availability: str = "",
+) -> PapersPage:
+    """The papers page: nine queries at most, whatever the size of the catalogue or class.
+
+    The ranking form offers every paper the student may rank, whatever the filters, so it
+    has a query of its own.
+    """
+    page = PapersPage(
+        groups=paper_catalogue(
+            course=course,
+            viewer=viewer,
+            show_presenters=show_presenters,
+            query=query,
+            category=category,
+            availability=availability,
+        ),
+        categories=list(Category.objects.for_course(course).order_by("position", "key")),
+        open=papers_open(course=course, now=now),
+    )
+    if viewer is None or viewer.role != Role.STUDENT:
+        return page
+    viewer.course = course
+    page.student = viewer
+    page.talks = my_talks(student=viewer)
+    if course.paper_assignment == Course.PaperAssignment.PREFERENCES:
+        page.preferences = my_preferences(student=viewer)
+        page.rankable = rankable_papers(student=viewer)
+    if course.proposals_allowed:
+        page.proposals = my_proposals(student=viewer)
+    return page
+
+
+@dataclass
+class SlotsPage:
+    """The slot board and what it offers the viewer (a student, or staff who only look)."""
+
+    board: SlotBoard
+    past: list[SessionRow]  # held before today: folded away on the page
+    coming: list[SessionRow]
+    student: Enrollment | None
+    needs_slot: bool = False
+    has_booking: bool = False
+    # Sessions none of the student's unbooked talks fits, when the course requires the
+    # categories to match: the page says so instead of offering a Book button to refuse.
+    unfit: set[int] = field(default_factory=set)
+    asked: set[int] = field(default_factory=set)  # talks the student has asked to swap with
+
+    @property
+    def is_staff(self) -> bool:
+        return self.student is None
+
+    @property
+    def can_act(self) -> bool:
+        return self.student is not None and not self.student.is_withdrawn
+
+    @property
+    def any_open(self) -> bool:
+        return any(row.open for row in self.board.sessions)
+
+    @property
+    def mine(self) -> set[int]:
+        return {talk.pk for talk in self.board.talks}
+
+
+def slots_page(
+    *, course: Course, viewer: Enrollment | None, now: dt.datetime, today: dt.date
+) -> SlotsPage:
+    """The slots page: the board (six queries) and the viewer's part in it."""
+    board = slot_board(course=course, viewer=viewer, show_presenters=True, now=now)
+    student = viewer if viewer is not None and viewer.role == Role.STUDENT else None
+    page = SlotsPage(
+        board=board,
+        past=[row for row in board.sessions if row.session.date < today],
+        coming=[row for row in board.sessions if row.session.date >= today],
+        student=student,
+    )
+    if student is None:
+        return page
+    owed = course.talks_for(student)
+    booked = [talk for talk in board.talks if talk.slot_id is not None]
+    free = [talk for talk in board.talks if talk.slot_id is None]
+    page.needs_slot = len(booked) < owed
+    page.has_booking = bool(booked)
+    page.asked = {swap.target_id for swap in board.swaps_out}
+    # A talk's row is made at its first claim or booking: until then it has no paper, and a
+    # talk without a paper fits every session.
+    paperless = len(board.talks) < owed or any(talk.paper_id is None for talk in free)
+    if course.signup_category_must_match and free and not paperless:
+        page.unfit = {
+            row.session.pk
+            for row in board.sessions
+            if row.category and all(talk.paper.category_id != row.category.pk for talk in free)
+        }
+    return page
+
+
+@dataclass
+class SheetRow:
+    slot: Slot
+    talk: Presentation | None  # None for a free seat
+
+
+def signup_sheet(*, course: Course, session: Meeting) -> list[SheetRow]:
+    """One session's seats in slot order, booked talks first within a slot, then a row for
+    each free seat (to fill in by hand); two queries."""
+    slots = list(Slot.objects.for_course(course).filter(meeting=session).order_by("position"))
+    talks: dict[int, list[Presentation]] = {}
+    for talk in (
+        Presentation.objects.for_course(course)
+        .filter(slot__meeting=session)
+        .select_related("student__user", "paper")
+        .order_by("booked_at", "pk")
+    ):
+        talks.setdefault(talk.slot_id, []).append(talk)
+    rows = []
+    for slot in slots:
+        booked = talks.get(slot.pk, [])
+        rows += [SheetRow(slot=slot, talk=talk) for talk in booked]
+        rows += [SheetRow(slot=slot, talk=None)] * max(0, slot.capacity - len(booked))
+    return rows
+
+
+@dataclass
+class Waiting:
+    session: Meeting
+    position: int
+
+
+def my_waiting(*, student: Enrollment) -> list[Waiting]:
+    """The sessions the student waits for, with their place in each queue; one query."""
+    entries = (
+        WaitlistEntry.objects.filter(session__waitlist__presentation__student=student)
+        .select_related("session", "presentation")
+        .order_by("session__date", "created_at", "pk")
+        .distinct()
+    )
+    queues: dict[int, list[WaitlistEntry]] = {}
+    for entry in entries:
+        queues.setdefault(entry.session_id, []).append(entry)
+    return [
+        Waiting(session=queue[0].session, position=place)
+        for queue in queues.values()
+        for place, entry in enumerate(queue, 1)
+        if entry.presentation.student_id == student.pk
+    ]
+
+
+@dataclass
+class MySwaps:
+    incoming: list[SwapRequest]  # asked of the student
+    outgoing: list[SwapRequest]  # asked by the student
+
+
+def my_swaps(*, student: Enrollment) -> MySwaps:
+    """The student's pending swap requests, both ways; one query."""
+    swaps = MySwaps(incoming=[], outgoing=[])
+    for swap in (
+        SwapRequest.objects.filter(status=SwapRequest.Status.PENDING)
+        .filter(Q(requester__student=student) | Q(target__student=student))
+        .select_related(
+            "requester__student__user",
+            "target__student__user",
+            "requester_slot__meeting",
+            "target_slot__meeting",
+        )
+        .order_by("created_at", "pk")
+    ):
+        mine = swap.requester.student_id == student.pk
+        (swaps.outgoing if mine else swaps.incoming).append(swap)
+    return swaps

@@ -16,12 +16,13 @@ no row locks, every writing transaction takes the database's write lock when it 
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from courseapp.audit import audit_record
+from courseapp.audit import audit_entry, audit_record, audit_record_many
 from courseapp.errors import DomainError
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
@@ -45,7 +46,7 @@ class PresentationError(DomainError):
 
 
 def session_start(session: Meeting) -> dt.datetime:
-    return session.start_datetime()
+    return session.begins_at
 
 
 def signup_freeze(session: Meeting) -> dt.datetime:
@@ -936,3 +937,162 @@ def proposal_decide(
             context={"course": proposal.course, "proposal": proposal},
         )
     return proposal
+
+
+# --- assignment from preferences ----------------------------------------------------------
+
+
+@dataclass
+class AssignedTalk:
+    username: str
+    talk: int
+    paper: str
+    rank: int | None
+
+
+@dataclass
+class AssignmentReport:
+    """What `papers_assign` did (or, for a dry run, would do)."""
+
+    course_code: str
+    dry_run: bool
+    assigned: list[AssignedTalk] = field(default_factory=list)
+    histogram: dict[int | None, int] = field(default_factory=dict)
+    missed: list[str] = field(default_factory=list)  # ranked papers, got none of them
+    without_paper: list[str] = field(default_factory=list)  # no paper was left
+    already_had: int = 0
+
+    def choice_lines(self) -> list[str]:
+        """`1st choice: 18 students`, ..., `a paper they did not rank: 3 students`."""
+        lines = []
+        for rank, count in self.histogram.items():
+            what = "a paper they did not rank" if rank is None else f"{_ordinal(rank)} choice"
+            lines.append(f"{what}: {count} talk{'s' if count != 1 else ''}")
+        return lines
+
+    def lines(self) -> list[str]:
+        verb = "would get" if self.dry_run else "gets"
+        return [
+            f"{row.username} (talk {row.talk}) {verb} {row.paper}"
+            + (f" ({_ordinal(row.rank)} choice)" if row.rank else " (not ranked)")
+            for row in self.assigned
+        ]
+
+    def summary(self) -> str:
+        head = f"{self.course_code}{' (dry run, nothing written)' if self.dry_run else ''}"
+        parts = [
+            f"{len(self.assigned)} talks assigned",
+            *self.choice_lines(),
+            f"{self.already_had} already had a paper",
+        ]
+        if self.missed:
+            parts.append(f"{len(self.missed)} got none of their choices")
+        if self.without_paper:
+            parts.append(f"{len(self.without_paper)} left without a paper")
+        return f"{head}: " + "; ".join(parts)
+
+
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def papers_assign(*, course: Course, actor, via: str, dry_run: bool = False) -> AssignmentReport:
+    """Give every active student's talks without a paper the optimal papers from their
+    rankings (presentations.assignment): as many talks as possible, then the lowest total
+    rank. Papers already held stay; a booked talk gets a paper of its session's category
+    when the course requires it. With `dry_run`, nothing is written."""
+    # Imported here: scipy takes a while to import, and only this function needs it.
+    from presentations.assignment import PaperOption, TalkNeed, solve_assignment
+
+    report = AssignmentReport(course_code=course.code, dry_run=dry_run)
+    with _Locked("Papers are being assigned by someone else right now."):
+        Course.objects.select_for_update().filter(pk=course.pk).first()
+        students = _lock_students(
+            Enrollment.objects.for_course(course).students().active().values_list("pk", flat=True)
+        )
+        talks: list[Presentation] = []
+        for student in students.values():
+            talks += talks_of(student)
+        report.already_had = sum(1 for talk in talks if talk.paper_id is not None)
+        ranked: dict[int, list[int]] = {}
+        for student_id, paper_id in (
+            PaperPreference.objects.for_course(course)
+            .order_by("student_id", "rank")
+            .values_list("student_id", "paper_id")
+        ):
+            ranked.setdefault(student_id, []).append(paper_id)
+        held = set(
+            Presentation.objects.for_course(course)
+            .filter(paper__isnull=False)
+            .values_list("paper_id", flat=True)
+        )
+        papers = {
+            paper.pk: paper
+            for paper in Paper.objects.for_course(course)
+            .exclude(pk__in=held)
+            .select_related("category")
+        }
+        open_talks = {talk.pk: talk for talk in talks if talk.paper_id is None}
+        result = solve_assignment(
+            talks=[
+                TalkNeed(
+                    key=talk.pk,
+                    student=talk.student_id,
+                    category=talk.slot.category.key
+                    if talk.slot_id and course.signup_category_must_match
+                    else None,
+                    ranked=tuple(ranked.get(talk.student_id, ())),
+                )
+                for talk in open_talks.values()
+            ],
+            papers=[
+                PaperOption(
+                    key=paper.pk, category=paper.category.key, only_for=paper.proposed_for_id
+                )
+                for paper in papers.values()
+            ],
+        )
+        changed = []
+        for talk_id, paper_id in result.paper_of.items():
+            talk = open_talks[talk_id]
+            name = students[talk.student_id].user.get_username()
+            if paper_id is None:
+                report.without_paper.append(f"{name} (talk {talk.number})")
+                continue
+            talk.paper = papers[paper_id]
+            changed.append(talk)
+            report.assigned.append(
+                AssignedTalk(
+                    username=name,
+                    talk=talk.number,
+                    paper=talk.paper.key,
+                    rank=result.rank_of[talk_id],
+                )
+            )
+        report.assigned.sort(key=lambda row: (row.username, row.talk))
+        report.histogram = result.histogram()
+        report.missed = sorted(
+            f"{students[open_talks[key].student_id].user.get_username()} "
+            f"(talk {open_talks[key].number})"
+            for key in result.missed_choices
+            if result.paper_of[key] is not None
+        )
+        Presentation.objects.bulk_update(changed, ["paper"], batch_size=500)
+        audit_record_many(
+            audit_entry(
+                course=course,
+                actor=actor,
+                action="paper.assign",
+                via=via,
+                obj=talk,
+                label=f"{students[talk.student_id].user.get_username()} talk {talk.number}",
+                new={"paper": talk.paper.key, "rank": result.rank_of[talk.pk]},
+            )
+            for talk in changed
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    return report

@@ -9,8 +9,8 @@ from schedule.models import Meeting, Week
 class MeetingInline(CourseScopedInline, admin.TabularInline):
     model = Meeting
     fields = (
-        "position",
         "date",
+        "key",
         "kind",
         "topic",
         "slides_url",
@@ -64,11 +64,13 @@ class MeetingAdmin(CourseScopedAdmin):
     fields = (
         "course",
         "week",
-        "position",
         "date",
+        "key",
         "kind",
         "topic",
+        "note",
         "slides_url",
+        "materials",
         ("starts_at", "ends_at"),
         "room",
         "session_number",

@@ -1,16 +1,17 @@
 """The course schedule as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
 
 One VEVENT per meeting. A meeting with a time runs from its start to its end in the course's
-time zone, and the feed carries a VTIMEZONE for that zone so that every calendar app shows
-the class at the right local time. A meeting without a time is an all-day event.
+time zone, and the feed carries a VTIMEZONE for that zone, written with yearly rules
+(schedule.vtimezone) so that every calendar app shows the class at the right instant, across
+daylight-saving changes too. A meeting without a time is an all-day event.
 
 Holidays are kept, as transparent all-day "No class" events: a student who sees the usual
 Tuesday slot empty in their calendar should learn why, and a transparent event does not
 mark them busy.
 
-UIDs come from the course code, week number and position in the week (the natural key the
-course file uses), so they survive reloading the course file or rebuilding the database:
-calendar apps update an event in place instead of duplicating it.
+UIDs come from the course code and the meeting's identity, its date and key (as the course
+file identifies it), so they survive reloading the course file, inserting other meetings, or
+rebuilding the database: calendar apps update an event in place instead of duplicating it.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ from icalendar import Calendar, Event
 from courseapp.models import Course
 from schedule.models import Meeting
 from schedule.selectors import MeetingRow, WeekRow
+from schedule.vtimezone import vtimezone
 
 PRODID = "-//courseapp//course schedule//EN"
 
@@ -41,17 +43,24 @@ def feed_address(request, *, course: Course, key: str | None) -> str | None:
     return f"{url}?{urlencode({'key': key})}"
 
 
-def meeting_uid(*, course: Course, row: MeetingRow) -> str:
-    return f"{course.code}-w{row.week.number}-{row.meeting.position}@courseapp"
+def meeting_uid(*, course: Course, meeting: Meeting) -> str:
+    key = f"-{meeting.key}" if meeting.key else ""
+    return f"{course.code}-{meeting.date:%Y%m%d}{key}@courseapp"
 
 
 def _description(row: MeetingRow, course_url: str) -> str:
     meeting = row.meeting
     lines = [meeting.get_kind_display()]
     if row.categories:
-        lines[0] += f": {', '.join(row.categories)}"
+        lines[0] += f": {', '.join(category.name for category in row.categories)}"
+    if meeting.note:
+        lines.append(meeting.note)
     if meeting.slides_url:
         lines.append(f"Slides: {meeting.slides_url}")
+    for material in meeting.materials:
+        lines.append(
+            f"{material['title']}: {material['url']}" if material["url"] else material["title"]
+        )
     lines.append(f"Schedule: {course_url}")
     return "\n".join(lines)
 
@@ -59,16 +68,12 @@ def _description(row: MeetingRow, course_url: str) -> str:
 def _event(*, course: Course, row: MeetingRow, course_url: str, stamp: dt.datetime) -> Event:
     meeting = row.meeting
     event = Event()
-    event.add("uid", meeting_uid(course=course, row=row))
+    event.add("uid", meeting_uid(course=course, meeting=meeting))
     event.add("dtstamp", stamp)
     event.add("summary", f"{course.code}: {meeting.topic}")
-    if meeting.starts_at is not None and not row.is_holiday:
-        zone = course.tzinfo
-        start = dt.datetime.combine(meeting.date, meeting.starts_at, zone)
-        if meeting.ends_at is not None:
-            end = dt.datetime.combine(meeting.date, meeting.ends_at, zone)
-        else:
-            end = start + dt.timedelta(hours=1)
+    start = meeting.starts
+    if start is not None and not row.is_holiday:
+        end = meeting.ends or start + dt.timedelta(hours=1)
         event.add("dtstart", start)
         event.add("dtend", end)
     else:
@@ -96,11 +101,10 @@ def course_calendar(*, course: Course, weeks: list[WeekRow], course_url: str) ->
     calendar.add("x-wr-timezone", course.time_zone)
     calendar.add("refresh-interval", dt.timedelta(hours=12), parameters={"VALUE": "DURATION"})
     stamp = timezone.now()
-    for week in weeks:
-        for row in week.meetings:
-            calendar.add_component(
-                _event(course=course, row=row, course_url=course_url, stamp=stamp)
-            )
-    # Builds the VTIMEZONE of every zone the events use from the zoneinfo database.
-    calendar.add_missing_timezones()
+    rows = [row for week in weeks for row in week.meetings]
+    if any(row.meeting.starts_at is not None and not row.is_holiday for row in rows):
+        dates = [row.meeting.date for row in rows]
+        calendar.add_component(vtimezone(course.tzinfo, first=min(dates), last=max(dates)))
+    for row in rows:
+        calendar.add_component(_event(course=course, row=row, course_url=course_url, stamp=stamp))
     return calendar.to_ical()

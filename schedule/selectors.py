@@ -11,16 +11,30 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from courseapp.models import Course
-from presentations.models import Slot
+from presentations.models import Category, Slot
 from schedule.models import Meeting, Week
+
+
+def session_categories(meeting: Meeting) -> list[Category]:
+    """The categories of a presentation session: those of its slots, in slot order.
+
+    The one place a session's category is worked out. A course file gives each session one
+    category, or none: a session without one takes talks of every category (its list is
+    empty). Reads the meeting's slots, which callers prefetch with their categories.
+    """
+    categories: list[Category] = []
+    for slot in meeting.slots.all():
+        if slot.category is not None and slot.category not in categories:
+            categories.append(slot.category)
+    return categories
 
 
 @dataclass
 class MeetingRow:
     meeting: Meeting
     week: Week
-    # Names of the presentation categories of the session's slots, in slot order.
-    categories: list[str] = field(default_factory=list)
+    # The session's categories (presentation sessions only), in slot order.
+    categories: list[Category] = field(default_factory=list)
 
     @property
     def is_holiday(self) -> bool:
@@ -49,17 +63,13 @@ class WeekRow:
 
 def _meetings_with_slots():
     slots = Slot.objects.select_related("category").order_by("position")
-    return Meeting.objects.order_by("date", "starts_at", "position").prefetch_related(
+    return Meeting.objects.order_by("date", "starts_at", "key").prefetch_related(
         Prefetch("slots", queryset=slots)
     )
 
 
 def _meeting_row(meeting: Meeting, week: Week) -> MeetingRow:
-    categories: list[str] = []
-    for slot in meeting.slots.all():
-        if slot.category.name not in categories:
-            categories.append(slot.category.name)
-    return MeetingRow(meeting=meeting, week=week, categories=categories)
+    return MeetingRow(meeting=meeting, week=week, categories=session_categories(meeting))
 
 
 def course_schedule(*, course: Course, today: dt.date) -> list[WeekRow]:
@@ -72,7 +82,7 @@ def course_schedule(*, course: Course, today: dt.date) -> list[WeekRow]:
     )
     rows = []
     for week in weeks:
-        # The prefetch would reload the course per meeting for start_datetime(); share it.
+        # The prefetch would reload the course per meeting for its times; share it.
         meetings = list(week.meetings.all())
         for meeting in meetings:
             meeting.course = course
@@ -99,20 +109,12 @@ def upcoming_meetings(*, course: Course, now: dt.datetime, limit: int = 3) -> li
     # A meeting earlier today may already be over; look a little further than `limit`.
     for meeting in candidates[: limit + 3]:
         meeting.course = course
-        if meeting_end(meeting) <= now:
+        if meeting.over_at <= now:
             continue
         rows.append(_meeting_row(meeting, meeting.week))
         if len(rows) == limit:
             break
     return rows
-
-
-def meeting_end(meeting: Meeting) -> dt.datetime:
-    """When the meeting is over: its end time, or the end of its day when it has none."""
-    if meeting.ends_at is not None:
-        return dt.datetime.combine(meeting.date, meeting.ends_at, meeting.course.tzinfo)
-    next_day = meeting.date + dt.timedelta(days=1)
-    return dt.datetime.combine(next_day, dt.time(0), meeting.course.tzinfo)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,6 @@ def presentation_progress(*, course: Course, now: dt.datetime) -> SessionProgres
     held = 0
     for meeting in sessions:
         meeting.course = course
-        if meeting_end(meeting) <= now:
+        if meeting.over_at <= now:
             held += 1
     return SessionProgress(held=held, total=len(sessions))

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from courseapp.serializers import CourseSerializer
 from presentations.models import Category
-from schedule.models import Meeting
+from schedule.models import MATERIAL_TITLE_MAX_LENGTH, Meeting
+from schedule.selectors import session_categories
 
 
 class SessionCategorySerializer(serializers.ModelSerializer):
@@ -17,11 +18,18 @@ class SessionCategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MaterialSerializer(serializers.Serializer):
+    """A reading, a recording, the slides of a meeting."""
+
+    title = serializers.CharField(max_length=MATERIAL_TITLE_MAX_LENGTH)
+    url = serializers.URLField(allow_blank=True, help_text="Empty when the item has no address.")
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     """A class meeting: a lecture, a presentation session, a review, or a day off."""
 
-    # Needs `course` in the context for its time zone, and the meeting's slots prefetched
-    # with their categories (as schedule.selectors.course_schedule does).
+    # Needs the meetings to share their course (for its time zone), and their slots
+    # prefetched with their categories, as schedule.selectors.course_schedule does.
 
     starts_at = serializers.SerializerMethodField(
         help_text="Start in the course's time zone; null when the meeting has no time."
@@ -30,17 +38,24 @@ class MeetingSerializer(serializers.ModelSerializer):
         help_text="End in the course's time zone; null when the meeting has no time."
     )
     category = serializers.SerializerMethodField(
-        help_text="For a presentation session: the category of its slots; null otherwise."
+        help_text=(
+            "For a presentation session: the category of its talks; null otherwise, and for "
+            "a session open to talks of every category."
+        )
     )
+    materials = MaterialSerializer(many=True, read_only=True)
 
     class Meta:
         model = Meeting
         fields = [
             "id",
             "date",
+            "key",
             "kind",
             "topic",
+            "note",
             "slides_url",
+            "materials",
             "starts_at",
             "ends_at",
             "room",
@@ -49,28 +64,27 @@ class MeetingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _local(self, meeting: Meeting, time: dt.time | None) -> str | None:
-        if time is None:
-            return None
-        # DRF's DateTimeField would convert to the server's zone (UTC); the course's own
-        # offset is what a reader of the schedule expects, so build the string here.
-        zone = self.context["course"].tzinfo
-        return dt.datetime.combine(meeting.date, time, zone).isoformat()
+    # DRF's DateTimeField would convert to the server's zone (UTC); the course's own offset
+    # is what a reader of the schedule expects, so the strings are built here.
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_starts_at(self, meeting: Meeting) -> str | None:
-        return self._local(meeting, meeting.starts_at)
+        return _iso(meeting.starts)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_ends_at(self, meeting: Meeting) -> str | None:
-        return self._local(meeting, meeting.ends_at)
+        return _iso(meeting.ends)
 
     @extend_schema_field(SessionCategorySerializer(allow_null=True))
     def get_category(self, meeting: Meeting) -> dict | None:
-        # A session's slots all share its category in a course file; should an admin edit
-        # mix them, the first slot's category names the session.
-        slot = next(iter(meeting.slots.all()), None)
-        return SessionCategorySerializer(slot.category).data if slot else None
+        # A course file gives a session one category or none; should an admin edit mix its
+        # slots' categories, the first one names the session.
+        categories = session_categories(meeting)
+        return SessionCategorySerializer(categories[0]).data if categories else None
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 class WeekSerializer(serializers.Serializer):

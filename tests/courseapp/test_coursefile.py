@@ -273,7 +273,7 @@ def test_an_unknown_key_without_a_close_match_lists_the_known_ones():
             "slots: 2, slot_minutes: 30",
             "slots: 2, slot_times: [10:30, 25:00]",
             "sessions[0].slot_times[1]",
-            "'25:00' is not a time like 10:30 (hour value is outside expected range of 0-23)",
+            "'25:00' is not a time like 10:30 (the hour must be 0 to 23)",
         ),
         (
             "points: 30",
@@ -298,7 +298,7 @@ def test_a_session_on_a_day_without_a_presentation_meeting_is_refused():
 
     assert problems == [
         f"sessions[0].date (line {line_of(text, '{number: 1')}): "
-        "no meeting of kind presentation on 2025-09-11 in weeks"
+        "no meeting of kind presentation on 2025-09-11"
     ]
 
 
@@ -384,9 +384,9 @@ def test_a_yaml_syntax_error_names_its_line_and_what_was_being_read():
 
 
 def test_a_character_yaml_refuses_is_reported_on_one_line():
-    (problem,) = problems_of("course:\n  title: bell \x07\n")
+    (problem,) = problems_of("course:\n  title: not a character \ufffe\n")
 
-    assert problem.startswith("(top level): YAML syntax error: unacceptable character #x0007")
+    assert problem.startswith("(top level): YAML syntax error: unacceptable character #xfffe")
     assert "\n" not in problem
 
 
@@ -468,7 +468,10 @@ def test_the_documented_example_is_a_valid_course_file():
 
 def test_the_documented_example_uses_every_key_of_the_format():
     data = yaml.safe_load(docs_example())  # only its keys matter here
-    meetings = [meeting for week in data["weeks"] for meeting in week["meetings"]]
+    meetings = [meeting for week in data["weeks"] for meeting in week.get("meetings", [])]
+    meetings += data["weekly"]["extra"]
+    dates = data["weekly"]["dates"]
+    materials = [item for entry in meetings + dates for item in entry.get("materials", [])]
 
     def children(nodes):
         for node in nodes:
@@ -485,6 +488,9 @@ def test_the_documented_example_uses_every_key_of_the_format():
         coursefile.CategorySpec: keys(data["categories"]),
         coursefile.WeekSpec: keys(data["weeks"]),
         coursefile.MeetingSpec: keys(meetings),
+        coursefile.MaterialSpec: keys(materials),
+        coursefile.WeeklySpec: set(data["weekly"]),
+        coursefile.PatternDateSpec: keys(dates),
         coursefile.SessionSpec: keys(data["sessions"]),
         coursefile.PaperSpec: keys(data["papers"]),
         coursefile.QuestionSpec: keys(data["feedback_questions"]),
@@ -495,3 +501,63 @@ def test_the_documented_example_uses_every_key_of_the_format():
     }
     for model, keys_used in used.items():
         assert set(model.model_fields) - keys_used == set(), model.__name__
+
+
+def test_a_shifted_copy_whose_dates_leave_the_calendar_is_refused():
+    spec = parse_course_file(small_course_text())
+
+    with pytest.raises(CourseFileError) as beyond_python:
+        spec.shifted(weeks=1_000_000, code_suffix="-live")
+    with pytest.raises(CourseFileError) as beyond_2200:
+        spec.shifted(weeks=10_000, code_suffix="-live")
+
+    assert beyond_python.value.problems == [
+        "(top level): moved by 1000000 weeks, the dates leave the calendar"
+    ]
+    assert beyond_2200.value.problems[0] == (
+        "weeks[0].starts: 2217-04-28 is outside the years 1900 to 2200 (moved by 10000 weeks)"
+    )
+
+
+def test_a_shifted_copy_is_checked_for_daylight_saving_changes_again():
+    # 02:30 on Sunday 2025-03-02 exists in New York; a week later it falls in the gap.
+    text = small_course_text().replace("Asia/Hong_Kong", "America/New_York")
+    text = edit(
+        text,
+        "sessions:",
+        "  - number: 3\n    starts: 2025-02-24\n    meetings:\n"
+        "      - {date: 2025-03-02, topic: Night lab, time: 02:30-03:30}\n"
+        "sessions:",
+    )
+    spec = parse_course_file(text)
+
+    with pytest.raises(CourseFileError) as caught:
+        spec.shifted(weeks=1, code_suffix="-live")
+
+    assert caught.value.problems == [
+        "weeks[2].meetings[0].time: 2025-03-09 02:30 does not exist in America/New_York: the "
+        "clocks go forward by 1 hour around then and skip it (moved by 1 weeks)"
+    ]
+
+
+def test_a_control_character_in_a_key_is_refused():
+    text = edit(small_course_text(), "  term: Autumn 2025", '  "te\\u0000rm": Autumn 2025')
+
+    problems = problems_of(text)
+
+    line = line_of(text, '"te')
+    assert problems == [
+        f"course (line {line}): in a key: control character U+0000 (NUL) is not "
+        "allowed in a course file"
+    ]
+
+
+def test_a_long_value_is_quoted_by_its_start_and_length():
+    text = edit(small_course_text(), "time_zone: Asia/Hong_Kong", f"time_zone: {'Z' * 5000}")
+
+    problems = problems_of(text)
+
+    assert problems == [
+        f"course.time_zone (line {line_of(text, 'time_zone')}): unknown time zone "
+        f"'{'Z' * 40}'... (5,000 characters) (use an IANA name like Asia/Hong_Kong)"
+    ]

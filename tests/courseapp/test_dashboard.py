@@ -3,10 +3,19 @@ import re
 from html import unescape
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from conftest import enrol, make_user
-from courseapp.models import Role
+from courseapp.models import Course, Enrollment, Role
+from presentations.models import Paper, Slot
+from presentations.services import (
+    paper_claim,
+    preferences_set,
+    slot_sign_up,
+    swap_request,
+    waitlist_join,
+)
 
 
 def dashboard_url(course) -> str:
@@ -15,7 +24,7 @@ def dashboard_url(course) -> str:
 
 def text_of(html: str) -> str:
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-    return re.sub(r" ([.,)])", r"\1", text)
+    return re.sub(r"\( ", "(", re.sub(r" ([.,)])", r"\1", text))
 
 
 def card(html: str, key: str) -> str:
@@ -94,8 +103,9 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     freeze(time_machine, 2025, 9, 10, 12, 0)
     html = client_of(demo_member(Role.STUDENT)).get(dashboard_url(demo_course)).content.decode()
     presentation = card(html, "your_presentation")
+    assert "My paper None yet My slot None yet" in presentation
     assert "Slot sign-up opens on Monday 15 September 2025, 09:00." in presentation
-    assert "33 places in 11 presentation sessions, 32 papers on the reading list" in presentation
+    assert re.findall(r'role="button"[^>]*>([^<]+)</a>', html) == ["Claim a paper"]
     assert "within 72 hours" in card(html, "feedback_to_give")
     grades = card(html, "your_grades")
     assert "No grades released yet." in grades
@@ -107,8 +117,10 @@ def test_student_cards_once_sign_up_has_opened(client_of, demo_course, demo_memb
     freeze(time_machine, 2025, 9, 20, 12, 0)
     html = client_of(demo_member(Role.STUDENT)).get(dashboard_url(demo_course)).content.decode()
     presentation = card(html, "your_presentation")
-    assert "You have no presentation slot yet." in presentation
-    assert "Slot sign-up opened on Monday 15 September 2025." in presentation
+    assert "My paper None yet My slot None yet" in presentation
+    assert "Slot sign-up" not in presentation
+    slots = reverse("presentations:slots", args=[demo_course.code])
+    assert f'<a role="button" class="secondary" href="{slots}">Book a slot</a>' in html
 
 
 def test_course_without_a_sign_up_date_says_it_has_not_opened(client_of, course, student):
@@ -182,3 +194,177 @@ def test_dashboard_runs_a_fixed_number_of_queries(
         assert instructor.get(dashboard_url(demo_course)).status_code == 200
     with django_assert_max_num_queries(10):
         assert student.get(dashboard_url(demo_course)).status_code == 200
+
+
+# The presentation card ---------------------------------------------------------------------
+
+BEFORE_FREEZE = dt.datetime(2025, 9, 5, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+@pytest.fixture
+def open_course(course, time_machine):
+    """The small course with slot sign-up open; session 1 (Tue 9 Sep 10:30) has 2 slots."""
+    time_machine.move_to(BEFORE_FREEZE, tick=False)
+    course.signup_opens_at = dt.datetime(2025, 9, 1, 9, 0, tzinfo=BEFORE_FREEZE.tzinfo)
+    course.save()
+    return course
+
+
+def enrolment_of(user) -> Enrollment:
+    return Enrollment.objects.select_related("course", "user").get(user=user)
+
+
+def slot_at(course, position: int) -> Slot:
+    return Slot.objects.get(course=course, position=position)
+
+
+def talk_card(client, course) -> str:
+    return card(client.get(dashboard_url(course)).content.decode(), "your_presentation")
+
+
+def test_the_card_shows_my_paper_and_slot(client_of, open_course, student):
+    me = enrolment_of(student)
+    paper_claim(student=me, paper=Paper.objects.get(key="zero"), actor=None, via="page")
+    slot_sign_up(student=me, slot=slot_at(open_course, 2), actor=None, via="page")
+
+    html = client_of(student).get(dashboard_url(open_course)).content.decode()
+
+    assert card(html, "your_presentation") == (
+        "Your presentation My paper ZeRO (Training) My slot Session 1, slot 2 (Tue 9 Sep 11:00) "
+        "Your slot and swaps The programme"
+    )
+    assert 'role="button"' not in html
+
+
+def test_the_card_asks_for_a_slot_once_a_paper_is_claimed(client_of, open_course, student):
+    paper_claim(
+        student=enrolment_of(student), paper=Paper.objects.get(key="zero"), actor=None, via="page"
+    )
+
+    text = talk_card(client_of(student), open_course)
+
+    assert text == "Your presentation My paper ZeRO (Training) My slot None yet Book a slot"
+
+
+def test_the_card_shows_waitlist_positions(client_of, open_course, student, other_student):
+    first, second = (make_user(name) for name in ("s1", "s2"))
+    for position, user in ((1, first), (2, second)):
+        enrol(user, open_course, Role.STUDENT)
+        slot_sign_up(
+            student=enrolment_of(user), slot=slot_at(open_course, position), actor=None, via="page"
+        )
+    session = slot_at(open_course, 1).meeting
+    for user in (other_student, student):
+        waitlist_join(student=enrolment_of(user), session=session, actor=None, via="page")
+
+    text = talk_card(client_of(student), open_course)
+
+    assert "You are number 2 on the waitlist of session 1 (Tue 9 Sep)." in text
+
+
+def test_the_card_shows_swaps_both_ways(client_of, open_course, student, other_student):
+    third = make_user("carol", first_name="Carol", last_name="Shaw")
+    enrol(third, open_course, Role.STUDENT)
+    Slot.objects.filter(course=open_course, position=2).update(capacity=2)
+    mine = slot_sign_up(
+        student=enrolment_of(student), slot=slot_at(open_course, 1), actor=None, via="page"
+    )
+    bobs = slot_sign_up(
+        student=enrolment_of(other_student), slot=slot_at(open_course, 2), actor=None, via="page"
+    )
+    slot_sign_up(student=enrolment_of(third), slot=slot_at(open_course, 2), actor=None, via="page")
+    swap_request(student=enrolment_of(student), target=bobs, actor=None, via="page")
+    swap_request(student=enrolment_of(third), target=mine, actor=None, via="page")
+
+    text = talk_card(client_of(student), open_course)
+
+    assert (
+        "Carol Shaw asks to swap slots with you: theirs is Session 1, slot 2 (Tue 9 Sep 11:00). "
+        "You asked Bob Builder to swap slots; waiting for an answer."
+    ) in text
+    assert text.endswith("Claim a paper Answer the swap request Your slot and swaps The programme")
+
+
+def test_the_card_in_preference_mode(client_of, open_course, student):
+    open_course.paper_assignment = Course.PaperAssignment.PREFERENCES
+    open_course.papers_close_at = dt.datetime(2025, 9, 6, 18, 0, tzinfo=BEFORE_FREEZE.tzinfo)
+    open_course.save()
+    client = client_of(student)
+
+    assert (
+        "Rank up to 5 papers you would like to present; the instructor assigns them once "
+        "ranking closes. Ranking closes on Saturday 6 September, 18:00. Rank papers Book a slot"
+    ) in talk_card(client, open_course)
+
+    preferences_set(
+        student=enrolment_of(student),
+        paper_ids=list(Paper.objects.values_list("pk", flat=True)),
+        actor=None,
+        via="page",
+    )
+    assert "You ranked 2 of up to 5 papers" in talk_card(client, open_course)
+    assert "Change your ranking" in talk_card(client, open_course)
+
+    open_course.papers_close_at = dt.datetime(2025, 9, 2, 18, 0, tzinfo=BEFORE_FREEZE.tzinfo)
+    open_course.save()
+    closed = talk_card(client, open_course)
+    assert "Ranking closed: the instructor assigns the papers." in closed
+    assert "Rank papers" not in closed
+
+
+def test_the_card_lists_each_of_several_talks(client_of, open_course, student):
+    open_course.talks_per_student = 2
+    open_course.save()
+    slot_sign_up(
+        student=enrolment_of(student), slot=slot_at(open_course, 1), actor=None, via="page"
+    )
+
+    text = talk_card(client_of(student), open_course)
+
+    assert (
+        "Talk 1 My paper None yet My slot Session 1, slot 1 (Tue 9 Sep 10:30) "
+        "Talk 2 My paper None yet My slot None yet"
+    ) in text
+
+
+def test_the_card_of_a_withdrawn_student(client_of, open_course, student):
+    Enrollment.objects.filter(user=student).update(status=Enrollment.Status.WITHDRAWN)
+
+    text = talk_card(client_of(student), open_course)
+
+    assert "You are withdrawn from this course, so you give no talk." in text
+    assert "Book a slot" not in text
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_card_runs_a_fixed_number_of_queries(
+    client_of, open_course, student, other_student, size, django_assert_max_num_queries
+):
+    open_course.paper_assignment = Course.PaperAssignment.PREFERENCES
+    open_course.talks_per_student = 2
+    open_course.save()
+    Slot.objects.filter(course=open_course).update(capacity=size + 2)
+    for number in range(size):
+        user = make_user(f"c{number}")
+        enrol(user, open_course, Role.STUDENT)
+        slot_sign_up(
+            student=enrolment_of(user), slot=slot_at(open_course, 1), actor=None, via="page"
+        )
+    # Talk 1 booked with a swap asked of it, talk 2 waiting for a full session.
+    mine = slot_sign_up(
+        student=enrolment_of(student), slot=slot_at(open_course, 2), actor=None, via="page"
+    )
+    slot_sign_up(
+        student=enrolment_of(other_student), slot=slot_at(open_course, 1), actor=None, via="page"
+    )
+    swap_request(student=enrolment_of(other_student), target=mine, actor=None, via="page")
+    Slot.objects.filter(course=open_course).update(capacity=F("booked"))
+    waitlist_join(student=enrolment_of(student), session=mine.slot.meeting, actor=None, via="page")
+    client = client_of(student)
+
+    # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking.
+    with django_assert_max_num_queries(12):
+        text = talk_card(client, open_course)
+
+    assert "Bob Builder asks to swap" in text
+    assert "You are number 1 on the waitlist of session 1" in text

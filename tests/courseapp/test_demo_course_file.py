@@ -177,7 +177,7 @@ def test_the_course_meets_on_tuesdays_and_thursdays_in_hong_kong(demo_course):
         assert week.starts_on.strftime("%A") == "Monday"
         assert all(week.contains(meeting.date) for meeting in week.meetings.all())
     first = meetings.order_by("date").first()
-    assert first.start_datetime() == dt.datetime(2025, 9, 2, 2, 30, tzinfo=dt.UTC)
+    assert first.starts == dt.datetime(2025, 9, 2, 2, 30, tzinfo=dt.UTC)
 
 
 def test_there_is_no_class_on_october_7(demo_course):

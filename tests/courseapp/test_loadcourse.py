@@ -8,59 +8,21 @@ The refused files are edits of an already loaded course, the harder case for ato
 import datetime as dt
 import subprocess
 import sys
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from conftest import DEMO_COURSE_FILE, load_course_text, small_course_text
-from courseapp import services
+from courseapp import inuse, services
 from courseapp.coursefile import parse_course_file
 from courseapp.models import Course
 from grading.models import Criterion
 from presentations.models import Category, Paper, Slot
 from schedule.models import Meeting, Week
+from tests.courseapp.course_files import dump, edit, line_of, loadcourse
 
-COURSE_DATA_APPS = ("courseapp", "schedule", "presentations", "grading")
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def dump() -> dict[str, list[dict]]:
-    """Every row of every course-data table (m2m links included), in primary-key order."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for label in COURSE_DATA_APPS
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    }
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert old in text, f"the test's edit no longer applies: {old!r}"
-    return text.replace(old, new, 1)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return text[: text.index(snippet)].count("\n") + 1
-
-
-@pytest.fixture
-def course_file(tmp_path):
-    """`course_file(text)`: the text saved as a course file; returns its path."""
-
-    def write(text: str, name: str = "course.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
-
-
-def loadcourse(path: Path, **options) -> list[str]:
-    out = StringIO()
-    call_command("loadcourse", str(path), stdout=out, **options)
-    return out.getvalue().splitlines()
 
 
 def refused(path: Path) -> list[str]:
@@ -89,14 +51,17 @@ def test_loading_a_new_course_prints_a_line_per_row_and_a_summary(course_file):
         "created category inference",
         "created week W1",
     ]
-    assert "created meeting W1 #2 (2025-09-04, No class)" in output
+    assert "created meeting 2025-09-04 (No class)" in output
     assert "created slot 2 of session 1 on 2025-09-09" in output
     assert "created criterion organisation" in output
     assert "created letter grade F" in output
     # course 1, categories 2, weeks 2, meetings 4, slots 2, papers 2, question 1,
     # criteria 6, letters 2
-    assert output[-1] == "seminar: 22 created, 0 updated, 0 deleted, 0 kept in use"
-    assert len(output) == 23
+    assert output[-2:] == [
+        "recorded the file as course file version 1",
+        "seminar: 22 created, 0 updated, 0 deleted",
+    ]
+    assert len(output) == 24
 
 
 @pytest.mark.django_db
@@ -133,7 +98,7 @@ def test_the_documented_example_loads_and_reloads_without_changes(course_file):
     example = docs[docs.index("```yaml\n", docs.index("## A complete example")) + 8 :]
     path = course_file(example[: example.index("```")])
 
-    assert loadcourse(path)[-1] == "dbsys-2026: 31 created, 0 updated, 0 deleted, 0 kept in use"
+    assert loadcourse(path)[-1] == "dbsys-2026: 35 created, 0 updated, 0 deleted"
     assert loadcourse(path) == ["dbsys-2026: no changes"]
 
 
@@ -219,14 +184,15 @@ def test_an_edited_file_updates_rows_in_place(course, course_file):
 
     assert output == [
         "updated course seminar: title 'Systems Seminar' -> 'Systems Seminar, revised'",
-        "updated meeting W1 #1 (2025-09-02, Introduction and Logistics): "
+        "updated meeting 2025-09-02 (Introduction and Logistics): "
         "topic 'Introduction' -> 'Introduction and Logistics'",
         "updated paper zero: title 'ZeRO' -> 'ZeRO: Memory Optimizations'; "
         "category training -> inference",
         "updated criterion organisation: points 25 -> 5",
         "updated criterion plan: parent report -> presentation; position 1 -> 2",
         "updated criterion review: points 50 -> 70",
-        "seminar: 0 created, 6 updated, 0 deleted, 0 kept in use",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 6 updated, 0 deleted",
     ]
     zero = Paper.objects.get(course=course, key="zero")
     assert zero.pk == papers["zero"]
@@ -251,8 +217,9 @@ def test_a_paper_or_meeting_removed_from_the_file_is_deleted(course, course_file
 
     assert output == [
         "deleted paper vllm",
-        "deleted meeting W2 #2 (2025-09-11, Final Review)",
-        "seminar: 0 created, 0 updated, 2 deleted, 0 kept in use",
+        "deleted meeting 2025-09-11 (Final Review)",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 0 updated, 2 deleted",
     ]
     assert list(Paper.objects.filter(course=course)) == [kept_paper]
     assert not Meeting.objects.filter(course=course, date=dt.date(2025, 9, 11)).exists()
@@ -276,7 +243,8 @@ def test_a_removed_rubric_part_goes_children_first(course, course_file):
         "deleted criterion review",
         "deleted criterion plan",
         "deleted criterion report",
-        "seminar: 0 created, 2 updated, 3 deleted, 0 kept in use",
+        "recorded the file as course file version 2",
+        "seminar: 0 created, 2 updated, 3 deleted",
     ]
     assert set(Criterion.objects.filter(course=course).values_list("key", flat=True)) == {
         "presentation",
@@ -310,12 +278,8 @@ def test_two_sessions_can_swap_dates(course_file):
 
     output = loadcourse(course_file(swapped, "swapped.yaml"))
 
-    assert "updated meeting W2 #1 (2025-09-09, Presentation Session-1): session_number 1 -> 2" in (
-        output
-    )
-    assert "updated meeting W2 #2 (2025-09-11, Presentation Session-2): session_number 2 -> 1" in (
-        output
-    )
+    assert "updated meeting 2025-09-09 (Presentation Session-1): session_number 1 -> 2" in (output)
+    assert "updated meeting 2025-09-11 (Presentation Session-2): session_number 2 -> 1" in (output)
     numbers = dict(
         Meeting.objects.filter(kind="presentation").values_list("date", "session_number")
     )
@@ -323,7 +287,9 @@ def test_two_sessions_can_swap_dates(course_file):
 
 
 @pytest.mark.django_db
-def test_a_row_something_else_still_uses_is_kept_and_reported(course, other_course, course_file):
+def test_a_row_something_else_still_uses_is_not_deleted_the_load_is_refused(
+    course, other_course, course_file
+):
     # Paper.category is PROTECT. A paper of the course itself cannot keep a category alive,
     # since the file may not name an unknown category; but a paper of another course, filed
     # in the admin by someone who teaches both, can point at this course's category.
@@ -331,34 +297,29 @@ def test_a_row_something_else_still_uses_is_kept_and_reported(course, other_cour
     Paper.objects.create(course=other_course, key="orca", title="Orca", category=inference)
     text = edit(small_course_text(), "  - {key: inference, name: Inference}\n", "")
     text = edit(text, '  - {key: vllm, title: "vLLM", category: inference, year: 2023}\n', "")
+    before = dump()
 
-    output = loadcourse(course_file(text))
+    with pytest.raises(CommandError) as caught:
+        loadcourse(course_file(text))
 
-    assert output == [
-        "deleted paper vllm",
-        "kept category inference: no longer in the file, but used by 1 paper",
-        "seminar: 0 created, 0 updated, 1 deleted, 1 kept in use",
+    assert str(caught.value).splitlines()[1:] == [
+        f"categories (line {line_of(text, 'categories:')}): category inference is no longer in "
+        "the file, but 1 paper refers to it"
     ]
-    assert Category.objects.filter(pk=inference.pk).exists()
-    # Reloading keeps reporting it, and changes nothing else.
-    assert loadcourse(course_file(text)) == [
-        "kept category inference: no longer in the file, but used by 1 paper",
-        "seminar: no changes (1 kept in use)",
-    ]
+    assert dump() == before
 
 
 @pytest.mark.django_db
-def test_a_row_whose_deletion_would_take_other_data_along_counts_as_used(course, monkeypatch):
+def test_a_row_whose_deletion_would_take_other_data_along_counts_as_used(course):
     # No model outside the course file refers to its rows yet (bookings, scores and feedback
     # come in later issues, perhaps with CASCADE). Treating slots as such a model shows the
     # guard: the meeting is in use because deleting it would take its two slots along.
-    monkeypatch.setattr(
-        services, "COURSE_FILE_MODELS", frozenset({Week, Meeting, Category, Paper, Criterion})
-    )
+    owned = frozenset({Week, Meeting, Category, Paper, Criterion})
     session = Meeting.objects.get(course=course, session_number=1)
+    lecture = Meeting.objects.get(course=course, date=dt.date(2025, 9, 2))
 
-    assert services._used_by(session) == ["2 slots"]
-    assert services._used_by(Meeting.objects.get(course=course, date=dt.date(2025, 9, 2))) == []
+    assert inuse.deletion_blocker(session, owned=owned) == "deleting it would take along 2 slots"
+    assert inuse.deletion_blocker(lecture, owned=owned) is None
 
 
 # --- Dry runs ---------------------------------------------------------------------------------
@@ -375,7 +336,8 @@ def test_a_dry_run_prints_what_would_change_and_writes_nothing(course, course_fi
     assert output == [
         "would update course seminar: title 'Systems Seminar' -> 'Systems Seminar, revised'",
         "would delete paper vllm",
-        "seminar (dry run, nothing written): 0 created, 1 updated, 1 deleted, 0 kept in use",
+        "would record the file as course file version 2",
+        "seminar (dry run, nothing written): 0 created, 1 updated, 1 deleted",
     ]
     assert dump() == before
 
@@ -394,7 +356,9 @@ def test_a_dry_run_of_a_new_course_creates_nothing(course_file):
 
 @pytest.mark.django_db
 def test_a_dry_run_without_changes_says_so(course, course_file):
-    assert loadcourse(course_file(small_course_text()), dry_run=True) == ["seminar: no changes"]
+    assert loadcourse(course_file(small_course_text()), dry_run=True) == [
+        "seminar (dry run, nothing written): no changes"
+    ]
 
 
 # --- Files that cannot be read -------------------------------------------------------------------
@@ -484,7 +448,7 @@ def test_refuses_a_bad_time(course, course_file):
 
     assert problems == [
         f"course.meeting_time (line {line_of(text, 'meeting_time')}): '10:30-11:70' is not a "
-        "valid time range: minute must be in 0..59"
+        "time range like 10:30-11:50 (the minute must be 0 to 59)"
     ]
 
 
@@ -746,3 +710,272 @@ def test_a_missing_file_exits_non_zero(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.strip() == f"CommandError: {tmp_path / 'nope.yaml'}: no such course file"
+
+
+# --- Hostile and awkward input: refused with a location, never a traceback ------------------
+#
+# Each of these was accepted, misread or crashed the command before; they run on SQLite and on
+# PostgreSQL, where a NUL byte that got through would fail as a DataError.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # An escape in a quoted value.
+        ("topic: Introduction,", 'topic: "Intro\\0duction",', "weeks[0].meetings[0].topic"),
+        ('title: "ZeRO"', 'title: "ZeRO\\e[31m"', "papers[0].title"),
+        ("name: Training}", 'name: "Train\\x7fing"}', "categories[0].name"),
+        ("lecturer: Ada Lovelace", 'lecturer: "Ada\\rLovelace"', "course.lecturer"),
+    ],
+)
+def test_refuses_a_control_character_in_a_value(course, course_file, old, new, where):
+    text = edit(small_course_text(), old, new)
+
+    problems = refused(course_file(text))
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{where} (line {line_of(text, new)}): control character U+")
+    assert problems[0].endswith("is not allowed in a course file")
+
+
+@pytest.mark.django_db
+def test_refuses_a_nul_byte_written_into_the_file_with_its_line_and_column(course, course_file):
+    text = edit(small_course_text(), "room: Room 101", "room: Room\x00101")
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"line {line_of(text, 'room: Room')}, column 13: control character U+0000 (NUL) is not "
+        "allowed in a course file"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_course_file_path_with_a_nul_byte_is_a_clear_error():
+    with pytest.raises(CommandError, match="no such course file"):
+        loadcourse(Path("course\x00.yaml"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("starts", ["9999-12-31", "1899-12-25", "2201-01-05"])
+def test_refuses_a_date_outside_the_years_1900_to_2200(course, course_file, starts):
+    # 9999-12-31 made the week's end overflow Python's calendar: a traceback.
+    text = edit(small_course_text(), "starts: 2025-09-01", f"starts: {starts}")
+
+    problems = refused(course_file(text))
+
+    assert problems[0] == (
+        f"weeks[0].starts (line {line_of(text, starts)}): {starts} is outside the years "
+        "1900 to 2200"
+    )
+
+
+def new_york(text: str) -> str:
+    return edit(text, "time_zone: Asia/Hong_Kong", "time_zone: America/New_York")
+
+
+@pytest.mark.django_db
+def test_refuses_a_signup_opening_that_does_not_exist_in_the_course_zone(course_file):
+    # The clocks in New York went from 02:00 to 03:00 on 2011-03-13: 02:30 never happened.
+    text = new_york(small_course_text()) + "policies:\n  signup_opens: 2011-03-13T02:30\n"
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"policies.signup_opens (line {line_of(text, 'signup_opens')}): 2011-03-13 02:30 does "
+        "not exist in America/New_York: the clocks go forward by 1 hour around then and skip it"
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_a_meeting_time_that_happens_twice(course, course_file):
+    # New York's clocks went back from 02:00 to 01:00 on 2025-11-02: 01:30 happened twice.
+    text = new_york(small_course_text())
+    text = edit(
+        text,
+        "sessions:",
+        "  - number: 3\n    starts: 2025-10-27\n    meetings:\n"
+        "      - {date: 2025-11-02, topic: Sunday lab, time: 01:30-02:30}\n"
+        "sessions:",
+    )
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"weeks[2].meetings[0].time (line {line_of(text, 'Sunday lab')}): 2025-11-02 01:30 is "
+        "ambiguous in America/New_York: the clocks go back by 1 hour around then and it happens "
+        "twice"
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_a_course_meeting_time_that_falls_in_the_gap_on_one_date(course, course_file):
+    text = new_york(small_course_text())
+    text = edit(text, "meeting_time: 10:30-11:50", "meeting_time: 1:30-2:30")
+    text = edit(
+        text,
+        "sessions:",
+        "  - number: 3\n    starts: 2026-03-02\n    meetings:\n"
+        "      - {date: 2026-03-08, topic: Sunday lab}\n"
+        "sessions:",
+    )
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"weeks[2].meetings[0].date (line {line_of(text, 'Sunday lab')}): 2026-03-08 02:30 does "
+        "not exist in America/New_York: the clocks go forward by 1 hour around then and skip it "
+        "(the time is course.meeting_time)"
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_a_slot_that_starts_in_the_gap(course, course_file):
+    text = new_york(small_course_text())
+    text = edit(
+        text,
+        "sessions:\n",
+        "  - number: 3\n    starts: 2026-03-02\n    meetings:\n"
+        "      - {date: 2026-03-08, kind: presentation, topic: Night session, time: 1:00-4:00}\n"
+        "sessions:\n"
+        "  - {number: 2, date: 2026-03-08, category: training, slots: 2,\n"
+        "     slot_times: [1:00, 2:15]}\n",
+    )
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"sessions[0].slot_times[1] (line {line_of(text, '2:15]')}): 2026-03-08 02:15 does not "
+        "exist in America/New_York: the clocks go forward by 1 hour around then and skip it"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_course_across_a_daylight_saving_change_reloads_without_changes(course_file):
+    text = new_york(small_course_text()) + "policies:\n  signup_opens: 2025-11-02T03:00\n"
+    path = course_file(text)
+    loadcourse(path)
+
+    assert loadcourse(path) == ["seminar: no changes"]
+    assert Course.objects.get(code="seminar").signup_opens_at == dt.datetime(
+        2025, 11, 2, 8, 0, tzinfo=dt.UTC
+    )
+
+
+@pytest.mark.django_db
+def test_times_are_written_the_same_way_everywhere(course_file):
+    # `9:00` was a time in a range but not in slot_times or signup_opens.
+    text = edit(small_course_text(), "meeting_time: 10:30-11:50", "meeting_time: 9:00-10:15")
+    text = edit(text, "slots: 2, slot_minutes: 30}", "slots: 2, slot_times: [9:00, 09:30]}")
+    text += "policies:\n  signup_opens: 2025-09-01T9:00\n"
+
+    loadcourse(course_file(text))
+
+    session = Meeting.objects.get(session_number=1)
+    assert (session.starts_at, session.ends_at) == (dt.time(9, 0), dt.time(10, 15))
+    starts = Slot.objects.order_by("position").values_list("starts_at", flat=True)
+    assert list(starts) == [dt.time(9, 0), dt.time(9, 30)]
+    opens = Course.objects.get(code="seminar").signup_opens_at
+    assert opens == dt.datetime(2025, 9, 1, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_refuses_slot_times_outside_the_meeting_hours(course, course_file):
+    # `1:30` read as 01:30, before a meeting that runs 10:30-11:50.
+    text = edit(
+        small_course_text(), "slots: 2, slot_minutes: 30}", "slots: 2, slot_times: [1:30, 11:50]}"
+    )
+
+    problems = refused(course_file(text))
+
+    line = line_of(text, "slot_times")
+    assert problems == [
+        f"sessions[0].slot_times[0] (line {line}): 01:30 is outside the meeting's hours "
+        "(10:30-11:50)",
+        f"sessions[0].slot_times[1] (line {line}): 11:50 is outside the meeting's hours "
+        "(10:30-11:50)",
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_back_to_back_slots_that_run_past_the_end_of_the_meeting(course, course_file):
+    text = edit(small_course_text(), "slots: 2, slot_minutes: 30}", "slots: 3, slot_minutes: 30}")
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"sessions[0].slot_minutes (line {line_of(text, 'slots: 3')}): 3 slots of 30 minutes "
+        "from 10:30 run to 12:00, past the end of the meeting (10:30-11:50)"
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_a_listed_slot_that_runs_past_the_end_of_the_meeting(course, course_file):
+    text = edit(
+        small_course_text(),
+        "slots: 2, slot_minutes: 30}",
+        "slots: 2, slot_minutes: 30, slot_times: [10:30, 11:30]}",
+    )
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"sessions[0].slot_times[1] (line {line_of(text, 'slot_times')}): a 30-minute slot from "
+        "11:30 runs to 12:00, past the end of the meeting (10:30-11:50)"
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        ("!!binary Um9vbSAxMDE=", "!!binary"),
+        ("!!python/object/apply:os.system [ls]", "!!python/object/apply:os.system"),
+        ("!custom Room 101", "!custom"),
+        ("!!set {Room 101}", "!!set"),
+    ],
+)
+def test_refuses_yaml_tags(course, course_file, value, tag):
+    text = edit(small_course_text(), "room: Room 101", f"room: {value}")
+
+    problems = refused(course_file(text))
+
+    assert problems[0] == (
+        f"course.room (line {line_of(text, value)}): YAML tags such as {tag} are not supported: "
+        "write the value as text"
+    )
+
+
+@pytest.mark.django_db
+def test_refuses_a_description_over_20000_characters(course, course_file):
+    text = edit(
+        small_course_text(),
+        "lecturer: Ada Lovelace",
+        f"lecturer: Ada Lovelace\n  description: {'x' * 20_001}",
+    )
+
+    problems = refused(course_file(text))
+
+    assert problems == [
+        f"course.description (line {line_of(text, 'description')}): is 20,001 characters long; "
+        "at most 20,000 are allowed"
+    ]
+
+
+@pytest.mark.django_db
+def test_refuses_a_file_over_2_mb_without_reading_it_all(course, course_file):
+    # A 20 MB description: the file is refused as a whole, before YAML reads any of it.
+    text = edit(
+        small_course_text(),
+        "lecturer: Ada Lovelace",
+        f"lecturer: Ada\n  description: {'x' * 20_000_000}",
+    )
+    path = course_file(text)
+
+    problems = refused(path)
+
+    assert problems == [
+        f"(top level): the file is {path.stat().st_size:,} bytes; a course file may be at most "
+        "2,000,000 bytes (2 MB)"
+    ]

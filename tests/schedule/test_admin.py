@@ -126,7 +126,6 @@ def test_a_meeting_cannot_land_in_another_courses_week(
         {
             "course": course.pk,
             "week": other_week.pk,
-            "position": 9,
             "date": "2025-09-03",
             "kind": "lecture",
             "topic": "Misplaced",
@@ -159,7 +158,7 @@ def test_meetings_added_inline_take_their_weeks_course(staff_instructor, course,
             {
                 f"meetings-{index}-id": meeting.pk,
                 f"meetings-{index}-week": week.pk,
-                f"meetings-{index}-position": meeting.position,
+                f"meetings-{index}-key": meeting.key,
                 f"meetings-{index}-date": meeting.date.isoformat(),
                 f"meetings-{index}-kind": meeting.kind,
                 f"meetings-{index}-topic": meeting.topic,
@@ -170,7 +169,6 @@ def test_meetings_added_inline_take_their_weeks_course(staff_instructor, course,
     data.update(
         {
             f"meetings-{new}-week": week.pk,
-            f"meetings-{new}-position": 3,
             f"meetings-{new}-date": "2025-09-12",
             f"meetings-{new}-kind": "lecture",
             f"meetings-{new}-topic": "Extra lecture",

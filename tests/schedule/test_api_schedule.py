@@ -137,9 +137,12 @@ def test_weeks_and_meetings_of_the_small_course(api_client_of, student):
     assert intro == {
         "id": intro["id"],
         "date": "2025-09-02",
+        "key": "",
         "kind": "lecture",
         "topic": "Introduction",
+        "note": "",
         "slides_url": "https://example.org/intro.pdf",
+        "materials": [],
         "starts_at": "2025-09-02T10:30:00+08:00",
         "ends_at": "2025-09-02T11:50:00+08:00",
         "room": "Room 101",

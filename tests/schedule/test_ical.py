@@ -104,7 +104,7 @@ def test_uids_are_unique_and_survive_a_reload(client, demo_course):
     first = parse(client.get(feed_url(demo_course)))
     uids = [str(event["UID"]) for event in first.walk("VEVENT")]
     assert len(set(uids)) == len(uids)
-    assert "mlsys-2025-w1-1@courseapp" in uids
+    assert "mlsys-2025-20250902@courseapp" in uids
 
     load_course_text(DEMO_COURSE_FILE.read_text())
     again = parse(client.get(feed_url(demo_course)))

@@ -1,10 +1,11 @@
+import os
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courseapp.coursefile import CourseFileError, parse_course_file
-from courseapp.services import course_load
+from courseapp.coursefile import MAX_FILE_BYTES, CourseFileError, decode_course_file
+from courseapp.models import AuditEntry
+from courseapp.services import CourseLoadRefused, course_file_apply
 
 
 class Command(BaseCommand):
@@ -23,38 +24,39 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path: str, dry_run: bool, **options):
-        file = Path(path)
+        shown = path if path.isprintable() else ascii(path)
+        if "\x00" in path:
+            # open() would raise ValueError: no file name holds one.
+            raise CommandError(f"{shown}: no such course file (a file name has no NUL byte)")
         try:
-            text = file.read_text(encoding="utf-8")
+            with Path(path).open("rb") as file:
+                # Read one byte past the limit: enough to tell, without reading a huge file.
+                data = file.read(MAX_FILE_BYTES + 1)
+                size = max(len(data), os.fstat(file.fileno()).st_size)
         except FileNotFoundError:
-            raise CommandError(f"{path}: no such course file") from None
+            raise CommandError(f"{shown}: no such course file") from None
         except IsADirectoryError:
-            raise CommandError(f"{path}: is a directory, not a course file") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(
-                f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-            ) from None
+            raise CommandError(f"{shown}: is a directory, not a course file") from None
         except OSError as exc:
-            raise CommandError(f"{path}: cannot read the file: {exc.strerror}") from None
+            raise CommandError(f"{shown}: cannot read the file: {exc.strerror}") from None
 
         try:
-            spec = parse_course_file(text)
+            report = course_file_apply(
+                text=decode_course_file(data, size=size),
+                actor=None,
+                via=AuditEntry.Via.COMMAND,
+                dry_run=dry_run,
+            )
+        except CourseLoadRefused as exc:
+            raise CommandError(_listing(f"{shown} could not be loaded", exc.problems)) from None
         except CourseFileError as exc:
             raise CommandError(
-                _listing(f"{path} is not a valid course file", exc.problems)
+                _listing(f"{shown} is not a valid course file", exc.problems)
             ) from None
-        try:
-            report = course_load(spec=spec, dry_run=dry_run)
-        except ValidationError as exc:
-            raise CommandError(_listing(f"{path} could not be loaded", exc.messages)) from None
 
         for line in report.lines():
             self.stdout.write(line)
-        if report.changed:
-            self.stdout.write(self.style.SUCCESS(report.summary()))
-        else:
-            kept = f" ({len(report.kept)} kept in use)" if report.kept else ""
-            self.stdout.write(self.style.SUCCESS(f"{report.course_code}: no changes{kept}"))
+        self.stdout.write(self.style.SUCCESS(report.summary()))
 
 
 def _listing(heading: str, problems: list[str]) -> str:

@@ -7,3 +7,11 @@ document.addEventListener("click", (event) => {
   // Keyboard users would otherwise lose their place in the page.
   document.getElementById("main")?.focus();
 });
+
+// After htmx swaps a fragment in (the slot board), the button that was pressed is gone and
+// keyboard focus would fall back to the top of the page. Move it to the fragment's notices
+// instead: the message saying what happened is read out, and the next Tab stays nearby.
+document.addEventListener("htmx:afterSettle", () => {
+  const target = document.querySelector("[data-focus-after-swap]");
+  if (target && target.childElementCount) target.focus();
+});
