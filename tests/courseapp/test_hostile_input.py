@@ -538,7 +538,7 @@ CASES = [
         who="student",
         body=form(title="A\x00B", category="training"),
         content_type=FORM,
-        contains="Null characters are not allowed.",
+        contains="Your proposal is not sent",
     ),
     Hostile(
         "page form: a ranking of 31-digit ids",
