@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from courseapp.coursefile import parse_course_file
@@ -88,6 +89,17 @@ def make_user(username: str, **extra):
         username=username, password="pw", email=f"{username}@example.org", **extra
     )
     return user
+
+
+def signs_in(username: str, password: str) -> bool:
+    """Whether these credentials sign in through the login page.
+
+    Use it instead of the test client's `login()`: that calls authenticate() without a
+    request, which the login lockout (django-axes) refuses.
+    """
+    client = Client()
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    return response.status_code == 302 and "_auth_user_id" in client.session
 
 
 def enrol(user, course: Course, role: Role, student_id: str = "") -> Enrollment:

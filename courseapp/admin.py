@@ -677,3 +677,7 @@ class AuditEntryAdmin(CourseScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The login lockouts, for superusers (a module of its own: axes' models have no course).
+from courseapp import admin_lockouts  # noqa: E402, F401
