@@ -6,6 +6,7 @@
 """
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
@@ -77,11 +78,27 @@ def small_course_text(*, code: str = "seminar", title: str = "Systems Seminar", 
     return SMALL_COURSE_FILE.format(code=code, title=title, public=str(public).lower())
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str):
+    # A parsed course file is immutable (frozen models): each text is parsed once a session.
+    return parse_course_file(text)
+
+
 def load_course_text(text: str) -> Course:
-    """Load a course file's text, as `loadcourse` would (keeping it as a file version)."""
-    spec = parse_course_file(text)
-    course_load(spec=spec, text=text)
-    return Course.objects.get(code=spec.course.code)
+    """Load a course file's text, as `loadcourse` would (keeping it as a file version).
+
+    A course that is not in the database yet is restored from a snapshot of the rows the
+    real load made the first time this session (tests/snapshots.py): loading the same file
+    again and again was a third of the suite's time. A course that exists is really
+    loaded, as an edit of it is what the test is about.
+    """
+    from tests.snapshots import course_snapshot
+
+    spec = _parsed(text)
+    if Course.objects.filter(code=spec.course.code).exists():
+        course_load(spec=spec, text=text)
+        return Course.objects.get(code=spec.course.code)
+    return course_snapshot(text, load=lambda: course_load(spec=spec, text=text)).restore()
 
 
 def make_user(username: str, **extra):

@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -7,8 +8,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    # Reads the zone database from disk: once a process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Asia/Hong_Kong)")
 
 

@@ -72,7 +72,8 @@ def test_the_loader_checks_the_stored_rubric_before_it_commits(course, monkeypat
     # The file's rules ran before anything was written, so the stored rubric breaks them only
     # when the rows and the file disagree. Pretend they do: the load is refused, located at
     # the criterion, and rolled back.
-    def disagreeing(*, course, criteria):
+    def disagreeing(*, course, criteria=None):
+        criteria = criteria or Criterion.objects.for_course(course)
         report = next(criterion for criterion in criteria if criterion.key == "report")
         node = RubricNode(key=report.key, points=report.points, ref=report)
         return [RubricProblem(node, "points", "70 points, but its children add up to 75")]
