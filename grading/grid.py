@@ -64,6 +64,11 @@ class GridCell:
     overridden: bool = False
     too_few_reviews: bool = False
 
+    @property
+    def key(self) -> str:
+        """ "<student>-<criterion>", naming the cell's hidden fields (orig-..., ver-...)."""
+        return self.name.removeprefix("cell-")
+
 
 @dataclass
 class GridRow:
