@@ -24,8 +24,10 @@ def courses(time_machine):
     live = Course.objects.get(code="mlsys-2025-live")
     # Talks given in the live course's first sessions (the lead's demo books them).
     now = timezone.now()
-    past = Slot.objects.for_course(live).filter(meeting__date__lt=now.date()).order_by(
-        "meeting__date", "position"
+    past = (
+        Slot.objects.for_course(live)
+        .filter(meeting__date__lt=now.date())
+        .order_by("meeting__date", "position")
     )
     students = Enrollment.objects.for_course(live).students().order_by("user__username")
     papers = Paper.objects.for_course(live).order_by("pk")
