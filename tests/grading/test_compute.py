@@ -145,7 +145,8 @@ def test_drop_lowest_drops_the_lowest_children():
     assert partial.final == D(30)
     assert partial.dropped == ("hw4",)
     # Current: of the four graded, the lowest (3 of 10) is dropped.
-    assert partial.earned == D(27) and partial.graded == D(30)
+    assert partial.earned == D(27)
+    assert partial.graded == D(30)
 
 
 def test_course_total_adds_the_parts():

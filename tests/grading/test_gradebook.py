@@ -79,7 +79,8 @@ def test_csv_columns_and_values(course, graded):
         "withdrawn",
     ]
     alice = dict(zip(header, next(row for row in students if row[1] == "alice"), strict=True))
-    assert alice["review"] == "40.50" and alice["plan"] == "18.00"
+    assert alice["review"] == "40.50"
+    assert alice["plan"] == "18.00"
     assert alice["report current %"] == "83.57"  # 58.5 / 70
     assert alice["report final"] == "58.50"
     assert alice["course final"] == "58.50"
@@ -114,9 +115,9 @@ def test_xlsx_has_the_csv_numbers_a_bold_frozen_header_and_a_rubric_sheet(course
                 assert (f"{D(str(value)):.2f}" if value is not None else "") == text, name
     number_cell = grades.cell(row=2, column=header.index("review") + 1)
     assert number_cell.number_format == "0.00"
-    rubric = [row for row in workbook["Rubric"].iter_rows(values_only=True)]
+    rubric = list(workbook["Rubric"].iter_rows(values_only=True))
     assert rubric[0][:4] == ("key", "name", "part", "points")
-    assert ("review", "Literature review", "report", 50) == rubric[3][:4]
+    assert rubric[3][:4] == ("review", "Literature review", "report", 50)
 
 
 def test_json_carries_numbers_as_exact_strings(course, graded):
@@ -134,10 +135,12 @@ def test_canvas_export_passes_the_importers_rules(course, graded, items):
     header, points, *students = rows
     # canvas-lms GradebookImporter: a header starting Student, ID; with SIS User ID and SIS
     # Login ID, five student columns, the last of them Section; a Points Possible row.
-    assert "Student" in header[0] and "ID" in header[1]
+    assert "Student" in header[0]
+    assert "ID" in header[1]
     assert header[2:4] == ["SIS User ID", "SIS Login ID"]
     assert "Section" in header[4]
-    assert "Points Possible" in points[0] and points[0].startswith("    ")
+    assert "Points Possible" in points[0]
+    assert points[0].startswith("    ")
     for name in header[5:]:
         assert not name.rstrip().endswith(")"), name  # "(123)" would name a Canvas assignment
         for reserved in ("Current Score", "Final Score", "Final Grade", "Current Grade"):

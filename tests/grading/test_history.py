@@ -48,7 +48,8 @@ def assert_kept(change: ScoreChange, *, who, old, new, path, reason=""):
         if change.field in entry.new
     ]
     assert entry.actor == who
-    assert entry.old[change.field] == old and entry.new[change.field] == new
+    assert entry.old[change.field] == old
+    assert entry.new[change.field] == new
     assert entry.new["path"] == path
 
 

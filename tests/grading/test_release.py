@@ -57,7 +57,8 @@ def test_a_release_shows_that_part_only_and_mails_the_students(
         ("plan", "18.00", "20.00"),
     ]
     assert report["total"]["final"] == "63.00"
-    assert body["total"]["final"] == "63.00" and body["total"]["possible"] == "70.00"
+    assert body["total"]["final"] == "63.00"
+    assert body["total"]["possible"] == "70.00"
     assert body["letter"] == ""  # the presentation is still to come
     assert "organisation" not in str(body)  # the unreleased part's scores stay hidden
     assert "31.25" not in str(body)  # nor another student's
