@@ -278,7 +278,20 @@ def node_total(node: Node, values: Mapping[str, Decimal | None]) -> Total:
 
 def course_total(parts: Sequence[Node], values: Mapping[str, Decimal | None]) -> Total:
     """The course's total: its parts' totals added up."""
-    return node_total(Node(key="", points=Decimal(0), children=tuple(parts)), values)
+    return sum_totals([node_total(part, values) for part in parts])
+
+
+def sum_totals(totals: Iterable[Total]) -> Total:
+    """Totals added up (the parts of a course have no drop rule of their own)."""
+    totals = list(totals)
+    return Total(
+        earned=sum((total.earned for total in totals), Decimal(0)),
+        graded=sum((total.graded for total in totals), Decimal(0)),
+        final=sum((total.final for total in totals), Decimal(0)),
+        possible=sum((total.possible for total in totals), Decimal(0)),
+        missing=sum(total.missing for total in totals),
+        dropped=tuple(key for total in totals for key in total.dropped),
+    )
 
 
 def letter_for(percent: Decimal | None, scale: Sequence[tuple[str, Decimal]]) -> str:

@@ -9,10 +9,10 @@ from grading.compute import (
     LeafSpec,
     Node,
     Total,
-    course_total,
     leaf_score,
     letter_for,
     node_total,
+    sum_totals,
 )
 from grading.feedback import FeedbackData, feedback_available, feedback_data
 from grading.models import Criterion, LetterGrade, Release, Score
@@ -263,7 +263,7 @@ def gradebook_rows(
     enrollments = list(enrollments)
     ids = [enrollment.pk for enrollment in enrollments]
     scores: dict[int, dict[str, Score]] = {}
-    score_rows = Score.objects.for_course(course).select_related("entered_by")
+    score_rows = Score.objects.for_course(course)
     if students is not None or section:
         score_rows = score_rows.filter(student__in=ids)
     keys = {criterion.pk: criterion.key for criterion in criteria}
@@ -324,7 +324,7 @@ def gradebook_rows(
             )
         values = {key: leaf.value for key, leaf in leaves.items()}
         part_totals = {node.key: node_total(node, values) for node in nodes}
-        total = course_total(nodes, values)
+        total = sum_totals(part_totals.values())
         rows.append(
             GradebookRow(
                 enrollment=enrollment,
@@ -420,15 +420,7 @@ def student_grades(*, course: Course, enrollment: Enrollment) -> StudentGrades:
                     child, 0, dropped, row=row, values=values, by_key=by_key, out=lines
                 )
             parts.append(ReleasedPart(part=part, lines=lines, total=total))
-    total = None
-    if parts:
-        total = Total(
-            earned=sum((p.total.earned for p in parts), Decimal(0)),
-            graded=sum((p.total.graded for p in parts), Decimal(0)),
-            final=sum((p.total.final for p in parts), Decimal(0)),
-            possible=sum((p.total.possible for p in parts), Decimal(0)),
-            missing=sum(p.total.missing for p in parts),
-        )
+    total = sum_totals(part.total for part in parts) if parts else None
     letter = row.letter if row is not None and not unreleased and released_parts else ""
     return StudentGrades(
         enrollment=enrollment,

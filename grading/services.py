@@ -263,8 +263,8 @@ def scores_set(
                         )
                     else:
                         report.changed.append(f"{_label(student, criterion)} comment")
-            for score in new_scores:
-                score.full_clean(validate_unique=False, validate_constraints=False)
+            # Every value was checked above; full_clean() would add a query per foreign key
+            # and score, which an import of a whole class cannot afford.
             Score.objects.bulk_create(new_scores, batch_size=500)
             Score.objects.bulk_update(
                 updated, ["points", "comment", "entered_by", "entered_at", "version"], 500
