@@ -1,8 +1,9 @@
 """The demo: the syllabus's course twice (a finished archive and a live copy) and its people.
 
 The live copy's dates are shifted by whole weeks so that today falls in week 10, the week
-the design asks every action of the app to be tryable in. Later features add their activity
-(papers assigned, talks given, feedback, grades) here.
+the design asks every action of the app to be tryable in. Each feature adds its activity
+through its own demo module (papers and slots: presentations.demo_presentations), called
+once the people are enrolled.
 """
 
 import datetime as dt
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from courseapp.audit import Via
@@ -19,6 +21,7 @@ from courseapp.coursefile import CourseSpec, parse_course_file
 from courseapp.enrollments import admin_access_sync, enrollment_create, enrollment_update
 from courseapp.models import Course, Enrollment, Role
 from courseapp.services import LoadReport, course_load
+from presentations.demo_presentations import demo_presentations
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courses" / "mlsys-2025.yaml"
 DEMO_PASSWORD = "demo"
@@ -116,6 +119,12 @@ def demo_load() -> DemoReport:
             for number, user in enumerate(students, start=1):
                 _enrol(user=user, course=course, role=Role.STUDENT, student_id=f"2025{number:04d}")
         admin_access_sync(users=[instructor], via=Via.COMMAND)
+
+        archive = Course.objects.get(code=spec.course.code)
+        live = Course.objects.get(code=live_spec.course.code)
+        # The demo's activity happened "earlier in the term": nobody is mailed about it now.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            demo_presentations(archive=archive, live=live, now=timezone.now())
 
     return DemoReport(
         archive=archive_report, live=live_report, live_shift_weeks=shift, users_created=created

@@ -21,14 +21,27 @@ from courseapp.models import Course, Enrollment, Role
 INSTRUCTOR_GROUP = "Course instructors"
 
 # What the instructors' group may do in the admin, in one place. The admin limits every
-# model to the courses the instructor teaches. History and audit models are never deletable
-# here. A feature that adds a model adds its permissions to this list.
-_EDIT = ("view", "add", "change", "delete")
+# model to the courses the instructor teaches. Rows a course file owns (the course and its
+# policies, weeks, meetings, sessions and slots, categories, papers, questions, criteria and
+# letters) are view-only: their one write path is a new version of the course file, uploaded
+# on the course's admin page. History and audit models are never deletable here. A feature
+# that adds a model adds its permissions to this list.
+COURSE_FILE_MODELS = (
+    ("courseapp", "course"),
+    ("schedule", "week"),
+    ("schedule", "meeting"),
+    ("presentations", "category"),
+    ("presentations", "paper"),
+    ("presentations", "slot"),
+    ("presentations", "feedbackquestion"),
+    ("grading", "criterion"),
+    ("grading", "lettergrade"),
+)
 INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "auth.view_user",
     "auth.change_user",
-    "courseapp.view_course",
-    "courseapp.change_course",
+    *(f"{app}.view_{model}" for app, model in COURSE_FILE_MODELS),
+    "courseapp.view_coursefileversion",
     "courseapp.view_enrollment",
     "courseapp.add_enrollment",
     "courseapp.change_enrollment",
@@ -44,20 +57,6 @@ INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "grading.view_score",
     "grading.view_scorechange",
     "grading.view_release",
-    *(
-        f"{app}.{verb}_{model}"
-        for app, model in (
-            ("schedule", "week"),
-            ("schedule", "meeting"),
-            ("presentations", "category"),
-            ("presentations", "paper"),
-            ("presentations", "slot"),
-            ("presentations", "feedbackquestion"),
-            ("grading", "criterion"),
-            ("grading", "lettergrade"),
-        )
-        for verb in _EDIT
-    ),
 )
 
 

@@ -193,7 +193,7 @@ def _sessions_with_slots(course: Course):
         Meeting.objects.for_course(course)
         .filter(kind=Meeting.Kind.PRESENTATION)
         .order_by("date", "starts_at")
-        .prefetch_related(Prefetch("slots", queryset=slots))
+        .prefetch_related(Prefetch("slots", queryset=slots, to_attr="session_slots"))
     )
 
 
@@ -227,7 +227,7 @@ def slot_board(
         session.course = course
         freeze = signup_freeze(session)
         rows = []
-        for slot in session.slots.all():
+        for slot in session.session_slots:
             talks = booked.get(slot.pk, [])
             rows.append(
                 SlotRow(
@@ -314,10 +314,10 @@ def programme(*, course: Course, show_names: bool) -> list[ProgrammeSession]:
                 presenter=presenter_name(talk.student) if show_names else None,
                 paper=talk.paper,
             )
-            for slot in session.slots.all()
+            for slot in session.session_slots
             for talk in talks_by_slot.get(slot.pk, [])
         ]
-        first = next(iter(session.slots.all()), None)
+        first = next(iter(session.session_slots), None)
         result.append(
             ProgrammeSession(
                 session=session, category=first.category if first else None, talks=talks
@@ -551,3 +551,14 @@ def my_swaps(*, student: Enrollment) -> MySwaps:
         mine = swap.requester.student_id == student.pk
         (swaps.outgoing if mine else swaps.incoming).append(swap)
     return swaps
+
+
+def booked_talks_of(*, user, course: Course) -> list[Presentation]:
+    """A user's booked talks in a course, for their calendar feed (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Presentation.objects.filter(
+            course=course, student__user=user, slot__isnull=False
+        ).select_related("paper", "slot__meeting")
+    )

@@ -32,15 +32,14 @@ PRODID = "-//courseapp//course schedule//EN"
 def feed_address(request, *, course: Course, key: str | None) -> str | None:
     """The address a calendar app subscribes to, or None when a private course needs a key.
 
-    A public course's feed is open to anyone; a private one's carries the member's feed key
-    (courseapp.models.FeedKey), since calendar apps cannot sign in.
+    With the member's feed key (courseapp.models.FeedKey; calendar apps cannot sign in) it is
+    their personal feed: the course's schedule and their own talks. Without one, a public
+    course's feed is the schedule alone, open to anyone; a private course has none.
     """
     url = request.build_absolute_uri(reverse("schedule:ical", args=[course.code]))
-    if course.schedule_public:
-        return url
-    if not key:
-        return None
-    return f"{url}?{urlencode({'key': key})}"
+    if key:
+        return f"{url}?{urlencode({'key': key})}"
+    return url if course.schedule_public else None
 
 
 def meeting_uid(*, course: Course, meeting: Meeting) -> str:
@@ -91,8 +90,39 @@ def _event(*, course: Course, row: MeetingRow, course_url: str, stamp: dt.dateti
     return event
 
 
-def course_calendar(*, course: Course, weeks: list[WeekRow], course_url: str) -> bytes:
-    """The feed for these weeks of the course, serialised."""
+def _talk_event(*, course: Course, talk, stamp: dt.datetime) -> Event:
+    """The reader's own talk: in its slot, or over its session when the slot has no time."""
+    slot, session = talk.slot, talk.slot.meeting
+    event = Event()
+    event.add("uid", f"{course.code}-talk-{talk.pk}@courseapp")
+    event.add("dtstamp", stamp)
+    paper = talk.paper.title if talk.paper else "paper to be chosen"
+    event.add("summary", f"{course.code}: your talk: {paper}")
+    start = slot.starts or session.starts
+    if start is not None:
+        minutes = slot.duration_minutes
+        end = start + dt.timedelta(minutes=minutes) if minutes else session.ends or start
+        event.add("dtstart", start)
+        event.add("dtend", max(end, start + dt.timedelta(minutes=1)))
+    else:
+        event.add("dtstart", session.date)
+        event.add("dtend", session.date + dt.timedelta(days=1))
+    if session.room:
+        event.add("location", session.room)
+    event.add("categories", ["Your talk"])
+    event.add(
+        "description",
+        f"Presentation session {session.session_number}, slot {slot.position}"
+        + (f"\nPaper: {talk.paper.title}" if talk.paper else ""),
+    )
+    return event
+
+
+def course_calendar(
+    *, course: Course, weeks: list[WeekRow], course_url: str, talks: list | None = None
+) -> bytes:
+    """The feed for these weeks of the course, serialised; with `talks`, the reader's own
+    booked talks too (Presentation rows with their slot, session and paper)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -107,4 +137,7 @@ def course_calendar(*, course: Course, weeks: list[WeekRow], course_url: str) ->
         calendar.add_component(vtimezone(course.tzinfo, first=min(dates), last=max(dates)))
     for row in rows:
         calendar.add_component(_event(course=course, row=row, course_url=course_url, stamp=stamp))
+    for talk in talks or []:
+        talk.slot.meeting.course = course  # its times read the course's zone
+        calendar.add_component(_talk_event(course=course, talk=talk, stamp=stamp))
     return calendar.to_ical()

@@ -20,10 +20,11 @@ def session_categories(meeting: Meeting) -> list[Category]:
 
     The one place a session's category is worked out. A course file gives each session one
     category, or none: a session without one takes talks of every category (its list is
-    empty). Reads the meeting's slots, which callers prefetch with their categories.
+    empty). Reads the meeting's `session_slots`, prefetched with their categories by the
+    selectors below.
     """
     categories: list[Category] = []
-    for slot in meeting.slots.all():
+    for slot in meeting.session_slots:
         if slot.category is not None and slot.category not in categories:
             categories.append(slot.category)
     return categories
@@ -63,8 +64,10 @@ class WeekRow:
 
 def _meetings_with_slots():
     slots = Slot.objects.select_related("category").order_by("position")
+    # to_attr: a plain list per meeting, without a related manager and queryset for each,
+    # which were most of the cost of reading a schedule.
     return Meeting.objects.order_by("date", "starts_at", "key").prefetch_related(
-        Prefetch("slots", queryset=slots)
+        Prefetch("slots", queryset=slots, to_attr="session_slots")
     )
 
 
@@ -77,23 +80,19 @@ def course_schedule(*, course: Course, today: dt.date) -> list[WeekRow]:
 
     Three queries: weeks, meetings, slots with their categories.
     """
-    weeks = Week.objects.for_course(course).prefetch_related(
-        Prefetch("meetings", queryset=_meetings_with_slots())
-    )
-    rows = []
-    for week in weeks:
-        # The prefetch would reload the course per meeting for its times; share it.
-        meetings = list(week.meetings.all())
-        for meeting in meetings:
-            meeting.course = course
-        rows.append(
-            WeekRow(
-                week=week,
-                meetings=[_meeting_row(meeting, week) for meeting in meetings],
-                is_current=week.contains(today),
-            )
+    by_week: dict[int, list[Meeting]] = {}
+    for meeting in _meetings_with_slots().filter(course=course):
+        # Share the course: each meeting's times read its time zone.
+        meeting.course = course
+        by_week.setdefault(meeting.week_id, []).append(meeting)
+    return [
+        WeekRow(
+            week=week,
+            meetings=[_meeting_row(meeting, week) for meeting in by_week.get(week.pk, [])],
+            is_current=week.contains(today),
         )
-    return rows
+        for week in Week.objects.for_course(course)
+    ]
 
 
 def upcoming_meetings(*, course: Course, now: dt.datetime, limit: int = 3) -> list[MeetingRow]:

@@ -79,8 +79,11 @@ class MeetingSerializer(serializers.ModelSerializer):
     def get_category(self, meeting: Meeting) -> dict | None:
         # A course file gives a session one category or none; should an admin edit mix its
         # slots' categories, the first one names the session.
+        # A plain dict: a serializer per meeting would rebuild its fields each time.
         categories = session_categories(meeting)
-        return SessionCategorySerializer(categories[0]).data if categories else None
+        if not categories:
+            return None
+        return {"key": categories[0].key, "name": categories[0].name}
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -100,6 +103,9 @@ class WeekSerializer(serializers.Serializer):
 
     @extend_schema_field(MeetingSerializer(many=True))
     def get_meetings(self, row) -> list[dict]:
+        serialized = self.context.get("serialized_meetings")
+        if serialized is not None:
+            return [serialized[meeting_row.meeting.pk] for meeting_row in row.meetings]
         meetings = [meeting_row.meeting for meeting_row in row.meetings]
         return MeetingSerializer(meetings, many=True, context=self.context).data
 
@@ -109,3 +115,13 @@ class ScheduleSerializer(serializers.Serializer):
 
     course = CourseSerializer()
     weeks = WeekSerializer(many=True)
+
+    def to_representation(self, instance):
+        # One MeetingSerializer for every meeting of the course: building a serializer's
+        # fields is DRF's dearest step, and one per week made it most of the request.
+        meetings = [row.meeting for week in instance["weeks"] for row in week.meetings]
+        data = MeetingSerializer(meetings, many=True, context=self.context).data
+        self.context["serialized_meetings"] = {
+            meeting.pk: item for meeting, item in zip(meetings, data, strict=True)
+        }
+        return super().to_representation(instance)

@@ -21,10 +21,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from courseapp.accounts import feed_key_create
-from courseapp.models import AuditEntry, FeedKey
+from courseapp.models import AuditEntry, FeedKey, Role
 from courseapp.permissions import SignInRequired, course_for_member, course_for_reader
 from courseapp.selectors import feed_key_of
 from grading.selectors import letter_scale, rubric_tree
+from presentations.selectors import booked_talks_of
 from schedule.ical import course_calendar, feed_address
 from schedule.selectors import course_schedule
 
@@ -85,16 +86,18 @@ def _feed_user(request):
 
 
 def ical_feed(request, code: str):
+    reader = _feed_user(request)
     try:
-        course, _role = course_for_reader(user=_feed_user(request), code=code)
+        course, role = course_for_reader(user=reader, code=code)
     except SignInRequired:
         return redirect_to_login(request.get_full_path())
     course_url = request.build_absolute_uri(reverse("schedule:course", args=[course.code]))
     weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))
-    body = course_calendar(course=course, weeks=weeks, course_url=course_url)
+    talks = booked_talks_of(user=reader, course=course) if role == Role.STUDENT else []
+    body = course_calendar(course=course, weeks=weeks, course_url=course_url, talks=talks)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{course.code}.ics"'
-    if not course.schedule_public:
+    if not course.schedule_public or request.GET.get("key"):
         # The address carries a personal key: keep it out of shared caches.
         response["Cache-Control"] = "private, no-store"
     return response

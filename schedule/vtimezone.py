@@ -14,6 +14,7 @@ part of its own, with only its DTSTART.
 
 import calendar
 import datetime as dt
+import functools
 import zoneinfo
 from dataclasses import dataclass
 
@@ -86,9 +87,20 @@ def _changes(zone: zoneinfo.ZoneInfo, start: dt.datetime, end: dt.datetime) -> l
 
 
 def vtimezone(zone: zoneinfo.ZoneInfo, *, first: dt.date, last: dt.date) -> Timezone:
-    """The VTIMEZONE of `zone` for events from `first` to `last`."""
-    start = dt.datetime(first.year - 1, 1, 1, tzinfo=dt.UTC)
-    end = dt.datetime(last.year + 2, 1, 1, tzinfo=dt.UTC)
+    """The VTIMEZONE of `zone` for events from `first` to `last`.
+
+    It depends on the zone's rules and the years only, so it is worked out once per process
+    and reused: scanning years of transitions was a third of every feed request. (The zone
+    database, not course data: nothing here can go stale between processes.)
+    """
+    return _vtimezone(zone.key, first.year, last.year)
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(key: str, first_year: int, last_year: int) -> Timezone:
+    zone = zoneinfo.ZoneInfo(key)
+    start = dt.datetime(first_year - 1, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(last_year + 2, 1, 1, tzinfo=dt.UTC)
     timezone = Timezone()
     timezone.add("tzid", zone.key)
     changes = _changes(zone, start, end)

@@ -122,17 +122,21 @@ def test_instructor_gets_404_on_another_courses_page(
     assert response.status_code == 404
 
 
-def test_instructor_edits_their_course_but_not_its_code(staff_instructor, course, client_of):
+def test_an_instructor_reads_the_course_but_changes_it_only_through_its_file(
+    staff_instructor, course, client_of
+):
     client = client_of(staff_instructor)
     url = f"/admin/courseapp/course/{course.pk}/change/"
-    data = _course_form_data(client, url)
-    data.update({"title": "Renamed Seminar", "code": "hijacked"})
 
-    response = client.post(url, data)
+    page = client.get(url)
+    response = client.post(url, {"title": "Renamed Seminar", "code": "hijacked"})
 
-    assert response.status_code == 302
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert f"/admin/courseapp/course/{course.pk}/course-file/" in page.content.decode()
+    assert response.status_code == 403
     course.refresh_from_db()
-    assert (course.code, course.title) == ("seminar", "Renamed Seminar")
+    assert (course.code, course.title) == ("seminar", "Systems Seminar")
 
 
 def test_only_superusers_add_or_delete_courses(staff_instructor, superuser, course, client_of):
@@ -299,7 +303,8 @@ def test_enrolling_an_instructor_in_the_admin_grants_admin_access(
     assert response.status_code == 302
     outsider.refresh_from_db()
     assert outsider.is_staff
-    assert outsider.has_perm("schedule.change_week")
+    assert outsider.has_perm("schedule.view_week")
+    assert not outsider.has_perm("schedule.change_week")
 
 
 def test_user_autocomplete_offers_only_people_of_taught_courses(
@@ -621,8 +626,16 @@ def test_course_page_of_the_demo_class_runs_a_bounded_number_of_queries(
     assert "24 students, 1 TA, 1 instructor" in response.content.decode()
 
 
-def test_course_times_read_and_save_in_the_course_time_zone(demo_class, demo_course, client_of):
-    client = client_of(demo_class)
+def test_course_times_read_and_save_in_the_course_time_zone(
+    demo_class, demo_course, superuser, client_of
+):
+    assert (
+        'value="09:00:00"'
+        not in client_of(demo_class)
+        .get(f"/admin/courseapp/course/{demo_course.pk}/change/")
+        .content.decode()
+    )  # read-only for the instructor: shown as text, not a field
+    client = client_of(superuser)
     url = f"/admin/courseapp/course/{demo_course.pk}/change/"
 
     assert 'value="09:00:00"' in client.get(url).content.decode()  # 01:00 UTC

@@ -105,7 +105,8 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     presentation = card(html, "your_presentation")
     assert "My paper None yet My slot None yet" in presentation
     assert "Slot sign-up opens on Monday 15 September 2025, 09:00." in presentation
-    assert re.findall(r'role="button"[^>]*>([^<]+)</a>', html) == ["Claim a paper"]
+    # The demo course assigns papers from rankings, open until 10 October.
+    assert re.findall(r'role="button"[^>]*>([^<]+)</a>', html) == ["Rank papers"]
     assert "within 72 hours" in card(html, "feedback_to_give")
     grades = card(html, "your_grades")
     assert "No grades released yet." in grades

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import models
 
 from courseapp.models import Course, Enrollment, Role
 from schedule.models import Meeting, Week
@@ -57,6 +58,55 @@ def test_demo_loads_both_courses_and_the_cast(on_day):
     assert users.get(username="instructor").is_staff
     assert not users.get(username="ta").is_staff
     assert not users.get(username="student01").is_staff
+    _assert_papers_and_slots(archive, live)
+
+
+def _assert_papers_and_slots(archive, live):
+    from django.utils import timezone
+
+    from presentations.models import (
+        PaperPreference,
+        PaperProposal,
+        Presentation,
+        Slot,
+        SwapRequest,
+        WaitlistEntry,
+    )
+    from presentations.services import slot_sign_up
+
+    # The archive: every student ranked, got a paper and presented it, in its category.
+    talks = Presentation.objects.for_course(archive).select_related("paper", "slot")
+    assert talks.count() == 24
+    assert all(t.paper and t.slot and t.paper.category_id == t.slot.category_id for t in talks)
+    assert PaperPreference.objects.for_course(archive).values("student").distinct().count() == 24
+    # The live course: rankings in and papers assigned to everyone.
+    live_talks = Presentation.objects.for_course(live).select_related("paper", "slot__meeting")
+    assert PaperPreference.objects.for_course(live).values("student").distinct().count() == 24
+    assert all(t.paper_id for t in live_talks)
+    # The past sessions (1-4) were presented; later ones are partly booked.
+    booked = dict.fromkeys(range(1, 12), 0)
+    for slot in Slot.objects.for_course(live).select_related("meeting"):
+        booked[slot.meeting.session_number] += slot.booked
+    assert [booked[n] for n in (1, 2, 3, 4)] == [3, 3, 1, 3]
+    assert booked[7] == 3  # full, and someone waits for it
+    assert WaitlistEntry.objects.for_course(live).filter(session__session_number=7).count() == 1
+    assert 0 < sum(booked[n] for n in range(5, 12)) < 3 * 7
+    assert SwapRequest.objects.for_course(live).filter(status="pending").count() == 1
+    assert PaperProposal.objects.for_course(live).filter(status="pending").count() == 1
+    # student01 has a paper but no slot, and can book one today.
+    mine = live_talks.get(student__user__username="student01")
+    assert mine.paper is not None
+    assert mine.slot is None
+    free = (
+        Slot.objects.for_course(live)
+        .filter(category=mine.paper.category, booked__lt=models.F("capacity"))
+        .order_by("meeting__date")
+        .first()
+    )
+    booking = slot_sign_up(
+        student=mine.student, slot=free, actor=None, via="page", now=timezone.now()
+    )
+    assert booking.slot == free
 
 
 @pytest.mark.django_db

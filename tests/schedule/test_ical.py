@@ -292,3 +292,36 @@ def test_public_feed_also_answers_a_valid_key(client, demo_course, student):
 def test_public_feed_refuses_a_wrong_key(client, demo_course):
     # A wrong key is wrong everywhere: the answer never depends on the course.
     assert client.get(feed_url(demo_course, key="x" * FeedKey.LENGTH)).status_code == 404
+
+
+def test_a_students_personal_feed_shows_their_own_talk(client, student, course, time_machine):
+    import datetime as dt
+    import zoneinfo
+
+    from courseapp.accounts import feed_key_create
+    from courseapp.models import Enrollment
+    from presentations.models import Slot
+    from presentations.services import slot_sign_up
+
+    hk = zoneinfo.ZoneInfo("Asia/Hong_Kong")
+    course.signup_opens_at = dt.datetime(2025, 9, 1, tzinfo=hk)
+    course.save()
+    slot = Slot.objects.get(course=course, position=2)
+    slot_sign_up(
+        student=Enrollment.objects.get(user=student),
+        slot=slot,
+        actor=None,
+        via="page",
+        now=dt.datetime(2025, 9, 5, tzinfo=hk),
+    )
+    key, _ = feed_key_create(user=student, actor=student, via="page")
+
+    mine = client.get(f"/courses/{course.code}/schedule.ics", {"key": key.key})
+
+    calendar = Calendar.from_ical(mine.content)
+    talks = [e for e in calendar.walk("VEVENT") if "your talk" in str(e["SUMMARY"])]
+    assert len(talks) == 1
+    # Slot 2 of the 10:30 session, 30 minutes long.
+    assert talks[0].decoded("DTSTART") == dt.datetime(2025, 9, 9, 11, 0, tzinfo=hk)
+    assert talks[0].decoded("DTEND") == dt.datetime(2025, 9, 9, 11, 30, tzinfo=hk)
+    assert mine["Cache-Control"] == "private, no-store"
