@@ -80,3 +80,23 @@ def test_the_staff_card_links_the_gradebook_and_its_downloads(course, graded, ta
     assert "4 scores entered on 4 graded criteria." in html
     assert f'href="/courses/{course.code}/gradebook/export/?format=xlsx"' in html
     assert f'href="/courses/{course.code}/gradebook/">Open the gradebook' in html
+
+
+def test_the_course_admin_page_links_the_grid_and_the_export(course, staff_instructor, client_of):
+    html = client_of(staff_instructor).get(f"/admin/courseapp/course/{course.pk}/change/").content
+    html = html.decode()
+    assert f'href="/admin/courseapp/course/{course.pk}/grades/">Grade grid</a>' in html
+    assert f'href="/admin/courseapp/course/{course.pk}/grades/export/?format=csv">' in html
+
+
+def test_the_admin_action_exports_one_courses_gradebook(
+    course, graded, staff_instructor, client_of
+):
+    response = client_of(staff_instructor).post(
+        "/admin/courseapp/course/",
+        {"action": "export_gradebook", "_selected_action": [course.pk]},
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.startswith("student_id,username")
+    assert "alice" in body
