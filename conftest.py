@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from courseapp.coursefile import parse_course_file
@@ -90,6 +91,17 @@ def make_user(username: str, **extra):
     return user
 
 
+def signs_in(username: str, password: str) -> bool:
+    """Whether these credentials sign in through the login page.
+
+    Use it instead of the test client's `login()`: that calls authenticate() without a
+    request, which the login lockout (django-axes) refuses.
+    """
+    client = Client()
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    return response.status_code == 302 and "_auth_user_id" in client.session
+
+
 def enrol(user, course: Course, role: Role, student_id: str = "") -> Enrollment:
     return Enrollment.objects.create(user=user, course=course, role=role, student_id=student_id)
 
@@ -97,6 +109,17 @@ def enrol(user, course: Course, role: Role, student_id: str = "") -> Enrollment:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a rolled-back test database hands the next test
+    the same ids (and schedule versions) again, which a cached schedule would not notice."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

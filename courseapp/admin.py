@@ -47,6 +47,19 @@ admin.site.site_header = "courseapp administration"
 admin.site.site_title = "courseapp admin"
 admin.site.index_title = "Courses you manage"
 
+
+def _index_with_my_courses(index):
+    """The admin's home page, with the courses the user teaches listed first."""
+
+    def view(request, extra_context=None):
+        courses = courses_taught_by(request.user).order_by("-created_at", "code")
+        return index(request, {**(extra_context or {}), "my_courses": list(courses[:50])})
+
+    return view
+
+
+admin.site.index = _index_with_my_courses(admin.site.index)
+
 User = get_user_model()
 
 
@@ -209,6 +222,30 @@ class CourseScopedAdmin(_ScopedFields, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and self._in_scope(request, None)
+
+    # A superuser's edit of a row the course file owns changes what the schedule shows:
+    # bump the course's schedule version so that cached copies are rendered anew.
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._schedule_changed(form.instance)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._schedule_changed(obj)
+
+    def delete_queryset(self, request, queryset):
+        courses = set(queryset.values_list(self.course_lookup, flat=True))
+        super().delete_queryset(request, queryset)
+        for course in Course.objects.filter(pk__in=courses):
+            self._schedule_changed(course)
+
+    def _schedule_changed(self, obj) -> None:
+        from courseapp.services import COURSE_FILE_MODELS, course_schedule_changed
+
+        if type(obj) in COURSE_FILE_MODELS or isinstance(obj, Course):
+            course = obj if isinstance(obj, Course) else obj.course
+            course_schedule_changed(course=course)
 
 
 class CourseScopedInline(_ScopedFields):
@@ -682,3 +719,7 @@ class AuditEntryAdmin(CourseScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The login lockouts, for superusers (a module of its own: axes' models have no course).
+from courseapp import admin_lockouts  # noqa: E402, F401

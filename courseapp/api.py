@@ -21,8 +21,10 @@ from collections.abc import Iterable
 
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, permissions
 from rest_framework.authtoken.models import Token
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,6 +43,10 @@ _ERROR_DESCRIPTIONS = {
     403: "Your role in this course does not allow this (code `permission_denied`).",
     404: "No such course, or you are not a member of it (code `not_found`).",
     409: "A rule of the course refused the action; the code says which.",
+    429: (
+        "Too many failed sign-ins for this username from this address (code `locked_out`); "
+        "the `Retry-After` header says how many seconds to wait."
+    ),
 }
 
 
@@ -109,10 +115,12 @@ class TokenObtainView(BaseAPIView):
         summary="Get an API token",
         description=(
             "Returns the user's token, creating it on first use. The same token is returned "
-            "until it is deleted in the admin."
+            "until it is deleted in the admin. After 10 failed attempts for one username from "
+            "one address, that pair is refused for 15 minutes (429, even with the right "
+            "password)."
         ),
         request=CredentialsSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={200: TokenSerializer, **error_responses(400, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -144,3 +152,29 @@ class CourseListView(BaseAPIView):
     )
     def get(self, request: Request) -> Response:
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+
+class JSONErrorsMixin:
+    """Errors in the API's JSON shape, whatever format the view itself renders (YAML, HTML)."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
+    """The OpenAPI schema. The API has one version, so a `?version=` parameter is ignored.
+
+    drf-spectacular would put it into the schema and into the Content-Disposition header,
+    where a NUL or a line break in it breaks the response (a 500).
+    """
+
+    def _get_version_parameter(self, request):
+        return None
+
+
+class DocsView(JSONErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI. The split view serves its start-up script from `?script` rather than
+    inline, so that the page keeps the site's Content-Security-Policy."""

@@ -10,11 +10,13 @@
 | no credentials / bad credentials         | 401    | not_authenticated /          |
 |                                          |        | authentication_failed        |
 | any other APIException                   | its    | its code (parse_error, ...)  |
+| RequestDataTooBig (body over the limit)  | 413    | request_too_large            |
+| TooManyFieldsSent, TooManyFilesSent      | 400    | too_many_fields              |
 
 Anything else is a bug and propagates (500), as DRF does.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -24,6 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from courseapp.errors import DomainError
+from courseapp.http_errors import bad_request_reason
 
 
 def exception_handler(exc, context):
@@ -38,6 +41,12 @@ def exception_handler(exc, context):
             {"detail": _validation_detail(exc), "code": "invalid"},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, SuspiciousOperation):
+        # Raised by Django while reading the body (too big, too many fields): the request
+        # is refused as a whole, as Django's handler400 would outside the API.
+        set_rollback()
+        status_code, code, detail, _title = bad_request_reason(exc)
+        return Response({"detail": detail, "code": code}, status=status_code)
     if isinstance(exc, Http404):
         # Http404's own message can name a model ("No Slot matches the given query"); a
         # stranger probing for private courses must learn nothing from it.

@@ -615,6 +615,12 @@ class CourseSpec(_Strict):
             walk(("grading", key), key, part)
         return nodes
 
+    def _first_date(self) -> dt.date | None:
+        dates = [week.starts for week in self.weeks] + [s.date for s in self.sessions]
+        if self.weekly is not None:
+            dates.append(self.weekly.first)
+        return min(dates, default=None)
+
     def shifted(self, *, weeks: int, code_suffix: str, title_suffix: str = "") -> "CourseSpec":
         """A copy whose every date moves by whole weeks, under another course code.
 
@@ -624,6 +630,7 @@ class CourseSpec(_Strict):
         data = self.model_dump()
         data["course"]["code"] = f"{self.course.code}{code_suffix}"
         data["course"]["title"] = f"{self.course.title}{title_suffix}"
+        data["course"]["term"] = _shift_years(self.course.term, self._first_date(), delta)
         moved = f"moved by {weeks} weeks"
         try:
             for moment in ("signup_opens", "papers_close"):
@@ -658,6 +665,18 @@ class CourseSpec(_Strict):
             raise CourseFileError([f"{message} ({moved})" for message in problems.messages()])
         assert spec is not None
         return spec
+
+
+def _shift_years(term: str, first: dt.date | None, delta: dt.timedelta) -> str:
+    """A term's label for dates moved by `delta`: "Autumn 2025" moved a year on is "Autumn
+    2026", so that a shifted copy does not claim the original term."""
+    if first is None:
+        return term
+    try:
+        years = (first + delta).year - first.year
+    except OverflowError:
+        return term
+    return re.sub(r"\b(?:19|20|21)\d\d\b", lambda match: str(int(match.group()) + years), term)
 
 
 # --- Reading the YAML ---------------------------------------------------------------------

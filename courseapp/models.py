@@ -129,6 +129,9 @@ class Course(models.Model):
         default=False, help_text="TAs may enter scores (otherwise they see grades read-only)."
     )
 
+    # Counts changes to the rows the course file owns (schedule, sessions, papers, rubric):
+    # rendered schedules are cached under it, so a change makes every cached copy unreachable.
+    schedule_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,6 +146,10 @@ class Course(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def schedule_cache_key(self, *parts) -> str:
+        """A cache key for something rendered from the course file's rows (and `parts`)."""
+        return ":".join(str(part) for part in ("course", self.pk, self.schedule_version, *parts))
 
     def talks_for(self, enrollment: "Enrollment") -> int:
         """How many talks this student gives: by their section when the course says so."""

@@ -3,6 +3,7 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
+from courseapp.lockout import LockedOut
 from courseapp.models import Course, Role
 
 
@@ -16,17 +17,18 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+        max_length=4096, write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
 
     def validate(self, attrs: dict) -> dict:
-        user = authenticate(
-            request=self.context.get("request"),
-            username=attrs["username"],
-            password=attrs["password"],
-        )
+        # The request is required: the login lockout counts failures per username and
+        # client address, and refuses a locked-out pair before checking the password.
+        request = self.context["request"]
+        user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise LockedOut()
         # One message for an unknown user, a wrong password and an inactive account, so
         # the endpoint does not tell which usernames exist.
         if user is None:

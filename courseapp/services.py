@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from courseapp.audit import audit_record
@@ -61,6 +62,8 @@ def course_load(
     """
     with transaction.atomic():
         course, report = run_load(spec, dry_run=dry_run)
+        if report.changed:
+            course_schedule_changed(course=course)
         version = None
         if text is not None:
             version = _record_version(course=course, text=text, actor=actor, via=via, report=report)
@@ -160,3 +163,9 @@ def course_file_preview(
         summary=report.summary(),
         changed=report.changed or report.version is not None,
     )
+
+
+def course_schedule_changed(*, course: Course) -> None:
+    """Note that rows the course file owns changed: cached schedules are rendered anew."""
+    Course.objects.filter(pk=course.pk).update(schedule_version=F("schedule_version") + 1)
+    course.refresh_from_db(fields=["schedule_version"])

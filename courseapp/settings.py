@@ -8,10 +8,12 @@ quietly falling back to a default.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +46,13 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+
+
+def env_positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={value} must be at least 1")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -100,6 +109,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "courseapp",
     "schedule",
     "presentations",
@@ -108,6 +119,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Headers on every response, the refusals and static files included.
+    "courseapp.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the database: NUL characters, oversized requests.
+    "courseapp.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,9 +131,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a flagged login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
+# Request size limits (docs/deployment.md, "Limits"). A body is refused with 413 when its
+# Content-Length is over REQUEST_MAX_BYTES, before it is read; the body of a form or JSON
+# request, files aside, is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (the roster preview posts
+# the whole roster back as one form field: a 1 MB roster, percent-encoded, fits).
+REQUEST_MAX_BYTES = env_positive_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+
 ROOT_URLCONF = "courseapp.urls"
+CSRF_FAILURE_VIEW = "courseapp.http_errors.csrf_failure"
 WSGI_APPLICATION = "courseapp.wsgi.application"
 
 TEMPLATES = [
@@ -165,6 +193,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username and address before any password is checked. It needs the
+    # request: every authenticate() call passes one (the test client's login() does not, so
+    # tests sign in with force_login or through the login page).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (django-axes, failures kept in the database, so it holds across processes):
+# after LOGIN_FAILURE_LIMIT failed sign-ins of one username from one address, that pair is
+# refused for LOGIN_LOCKOUT_MINUTES, counted from its latest failed attempt. It covers the
+# login page, the admin's login and POST /api/auth/token/. `manage.py axes_reset` lifts
+# every lockout; `axes_reset_username NAME` one account's.
+AXES_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Also keep one row per failed attempt (at most 1000 per username) for the admin's history.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "courseapp.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "courseapp.lockout.client_ip"
+# The lockouts' admin pages are registered by courseapp, for superusers only.
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For;
+# 0 reads the address of the connection itself (REMOTE_ADDR).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -244,6 +299,51 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): every script, style, image and font comes from this
+# site's own files. No page has inline <script>, <style> or style="" (the admin's one inline
+# style is moved by templates/admin/change_list.html, Swagger UI's by
+# templates/drf_spectacular/swagger_ui.html, and its script is served separately).
+# Pico's icons are data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Permissions-Policy: the browser features no page uses are off, for this site and any frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, on purpose: DRF answers a request without credentials with the first
@@ -256,6 +356,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "courseapp.api_errors.exception_handler",
+    # DRF's own, except that JSON nested too deeply is a 400 parse_error, not a crash.
+    "DEFAULT_PARSER_CLASSES": [
+        "courseapp.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

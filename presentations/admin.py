@@ -203,7 +203,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
     Paper and slot change only through the actions, each with a reason in the audit log.
     """
 
-    list_display = ("student", "number", "paper", "session", "slot_position", "booked_at")
+    list_display = ("student", "number", "paper", "session", "slot_position", "booked_at", "course")
     list_select_related = ("student__user", "paper", "slot__meeting", "course")
     list_filter = (("course", CourseRelatedFilter), ("slot__meeting", CourseRelatedFilter))
     search_fields = ("student__user__username", "student__user__last_name", "paper__title")
@@ -269,7 +269,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
 
 @admin.register(PaperProposal)
 class PaperProposalAdmin(ReasonActionsMixin, CourseScopedAdmin):
-    list_display = ("title", "student", "category", "status", "created_at", "decided_at")
+    list_display = ("title", "student", "category", "status", "created_at", "course")
     list_select_related = ("student__user", "category", "course")
     list_filter = (("course", CourseRelatedFilter), "status")
     search_fields = ("title", "authors", "student__user__username")
@@ -344,13 +344,13 @@ class _ReadOnlyAdmin(CourseScopedAdmin):
 
 @admin.register(WaitlistEntry)
 class WaitlistEntryAdmin(_ReadOnlyAdmin):
-    list_display = ("presentation", "session", "created_at")
+    list_display = ("presentation", "session", "created_at", "course")
     list_select_related = ("presentation__student__user", "session", "course")
     list_filter = (("course", CourseRelatedFilter), ("session", CourseRelatedFilter))
 
 
 @admin.register(SwapRequest)
 class SwapRequestAdmin(_ReadOnlyAdmin):
-    list_display = ("requester", "target", "status", "created_at", "decided_at")
+    list_display = ("requester", "target", "status", "created_at", "course")
     list_select_related = ("requester__student__user", "target__student__user", "course")
     list_filter = (("course", CourseRelatedFilter), "status")

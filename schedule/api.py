@@ -5,8 +5,9 @@ from rest_framework.response import Response
 
 from courseapp.api import CourseAPIView, error_responses
 from courseapp.permissions import PublicCourseOrMemberPermission
-from schedule.selectors import course_schedule
-from schedule.serializers import ScheduleSerializer
+from courseapp.serializers import CourseSerializer
+from schedule.selectors import schedule_weeks_data
+from schedule.serializers import ScheduleSerializer, weeks_data
 
 
 class ScheduleView(CourseAPIView):
@@ -31,5 +32,10 @@ class ScheduleView(CourseAPIView):
     def get(self, request: Request, code: str) -> Response:
         course = self.course
         course.role = self.course_role
-        weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))
-        return Response(self.get_serializer({"course": course, "weeks": weeks}).data)
+        context = self.get_serializer_context()
+        weeks = schedule_weeks_data(
+            course=course,
+            today=timezone.localdate(timezone=course.tzinfo),
+            serialize=lambda rows: weeks_data(rows, context=context),
+        )
+        return Response({"course": CourseSerializer(course).data, "weeks": weeks})

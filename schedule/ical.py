@@ -17,13 +17,14 @@ rebuilding the database: calendar apps update an event in place instead of dupli
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from courseapp.models import Course
 from schedule.models import Meeting
-from schedule.selectors import MeetingRow, WeekRow
+from schedule.selectors import SCHEDULE_CACHE_SECONDS, MeetingRow, WeekRow, course_schedule
 from schedule.vtimezone import vtimezone
 
 PRODID = "-//courseapp//course schedule//EN"
@@ -141,3 +142,24 @@ def course_calendar(
         talk.slot.meeting.course = course  # its times read the course's zone
         calendar.add_component(_talk_event(course=course, talk=talk, stamp=stamp))
     return calendar.to_ical()
+
+
+def course_feed(*, course: Course, course_url: str, talks: list) -> bytes:
+    """The course's feed, with the reader's own talks when given.
+
+    The schedule part depends on the course file's rows only: it is rendered once per
+    course-file version (Course.schedule_version) and kept in the cache; a reader's talks
+    are added to that copy.
+    """
+    key = course.schedule_cache_key("ics", course_url)
+    body = cache.get(key)
+    if body is None:
+        weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))
+        body = course_calendar(course=course, weeks=weeks, course_url=course_url)
+        cache.set(key, body, SCHEDULE_CACHE_SECONDS)
+    if not talks:
+        return body
+    personal = course_calendar(course=course, weeks=[], course_url=course_url, talks=talks)
+    events = personal[personal.index(b"BEGIN:VEVENT") : personal.rindex(b"END:VCALENDAR")]
+    end = body.rindex(b"END:VCALENDAR")
+    return body[:end] + events + body[end:]

@@ -7,12 +7,17 @@ are fetched with their relations up front and arranged in Python.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from courseapp.models import Course
 from presentations.models import Category, Slot
 from schedule.models import Meeting, Week
+
+# Rendered schedules are cached under the course's schedule version, which every change of the
+# course file's rows bumps; the lifetime only bounds how long an unused copy takes room.
+SCHEDULE_CACHE_SECONDS = 24 * 60 * 60
 
 
 def session_categories(meeting: Meeting) -> list[Category]:
@@ -93,6 +98,26 @@ def course_schedule(*, course: Course, today: dt.date) -> list[WeekRow]:
         )
         for week in Week.objects.for_course(course)
     ]
+
+
+def current_week(*, course: Course, today: dt.date) -> Week | None:
+    """The week containing `today`, if the course has one (one query)."""
+    return (
+        Week.objects.for_course(course)
+        .filter(starts_on__lte=today, starts_on__gt=today - dt.timedelta(days=7))
+        .first()
+    )
+
+
+def schedule_weeks_data(*, course: Course, today: dt.date, serialize) -> list[dict]:
+    """The API's list of weeks, `serialize(weeks)` of course_schedule, cached per course-file
+    version (it does not depend on the reader)."""
+    key = course.schedule_cache_key("api-weeks")
+    data = cache.get(key)
+    if data is None:
+        data = serialize(course_schedule(course=course, today=today))
+        cache.set(key, data, SCHEDULE_CACHE_SECONDS)
+    return data
 
 
 def upcoming_meetings(*, course: Course, now: dt.datetime, limit: int = 3) -> list[MeetingRow]:

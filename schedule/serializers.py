@@ -117,11 +117,22 @@ class ScheduleSerializer(serializers.Serializer):
     weeks = WeekSerializer(many=True)
 
     def to_representation(self, instance):
-        # One MeetingSerializer for every meeting of the course: building a serializer's
-        # fields is DRF's dearest step, and one per week made it most of the request.
-        meetings = [row.meeting for week in instance["weeks"] for row in week.meetings]
-        data = MeetingSerializer(meetings, many=True, context=self.context).data
-        self.context["serialized_meetings"] = {
-            meeting.pk: item for meeting, item in zip(meetings, data, strict=True)
+        return {
+            "course": CourseSerializer(instance["course"], context=self.context).data,
+            "weeks": weeks_data(instance["weeks"], context=self.context),
         }
-        return super().to_representation(instance)
+
+
+def weeks_data(weeks, *, context: dict) -> list[dict]:
+    """WeekSerializer's data for course_schedule's rows, with one MeetingSerializer for every
+    meeting of the course: building a serializer's fields is DRF's dearest step, and one per
+    week made it most of the request."""
+    meetings = [row.meeting for week in weeks for row in week.meetings]
+    data = MeetingSerializer(meetings, many=True, context=context).data
+    context = {
+        **context,
+        "serialized_meetings": {
+            meeting.pk: item for meeting, item in zip(meetings, data, strict=True)
+        },
+    }
+    return WeekSerializer(weeks, many=True, context=context).data

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from courseapp.accounts import feed_key_create
@@ -26,8 +27,8 @@ from courseapp.permissions import SignInRequired, course_for_member, course_for_
 from courseapp.selectors import feed_key_of
 from grading.selectors import letter_scale, rubric_tree
 from presentations.selectors import booked_talks_of
-from schedule.ical import course_calendar, feed_address
-from schedule.selectors import course_schedule
+from schedule.ical import course_feed, feed_address
+from schedule.selectors import course_schedule, current_week
 
 # What secrets.token_urlsafe makes. Checked before the database is asked: a NUL byte, say,
 # makes PostgreSQL refuse the query outright, which would be a 500.
@@ -41,22 +42,26 @@ def course_page(request, code: str):
         return redirect_to_login(request.get_full_path())
     request.course, request.course_role = course, role
 
-    key = None if course.schedule_public else feed_key_of(user=request.user)
+    # A member's feed carries their key: their own talks show in it, public course or not.
+    key = feed_key_of(user=request.user) if role is not None else None
     feed_url = feed_address(request, course=course, key=key)
 
     # Dates and "this week" follow the course's clock, not the server's.
     with timezone.override(course.tzinfo):
-        weeks = course_schedule(course=course, today=timezone.localdate())
+        today = timezone.localdate()
         context = {
             "course": course,
             "role": role,
-            "weeks": weeks,
-            "current_week": next((row.week for row in weeks if row.is_current), None),
-            "rubric": rubric_tree(course=course),
-            "letters": letter_scale(course=course),
+            # The schedule and grading sections are cached per course-file version and day
+            # (templates/schedule/course.html): these are read only when the cache misses.
+            "schedule_cache_key": course.schedule_cache_key("page", today),
+            "weeks": SimpleLazyObject(lambda: course_schedule(course=course, today=today)),
+            "rubric": SimpleLazyObject(lambda: rubric_tree(course=course)),
+            "letters": SimpleLazyObject(lambda: letter_scale(course=course)),
+            "current_week": current_week(course=course, today=today),
             "dashboard_url": reverse("courseapp:dashboard", args=[course.code]),
             "feed_url": feed_url,
-            "needs_calendar_link": feed_url is None,
+            "needs_calendar_link": role is not None and key is None,
         }
         response = render(request, "schedule/course.html", context)
     if key:
@@ -92,9 +97,8 @@ def ical_feed(request, code: str):
     except SignInRequired:
         return redirect_to_login(request.get_full_path())
     course_url = request.build_absolute_uri(reverse("schedule:course", args=[course.code]))
-    weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))
     talks = booked_talks_of(user=reader, course=course) if role == Role.STUDENT else []
-    body = course_calendar(course=course, weeks=weeks, course_url=course_url, talks=talks)
+    body = course_feed(course=course, course_url=course_url, talks=talks)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{course.code}.ics"'
     if not course.schedule_public or request.GET.get("key"):

@@ -221,12 +221,12 @@ def test_creating_the_key_lists_a_link_per_course(client_of, course, demo_course
     key = FeedKey.objects.get(user=student).key
     calendar = section(html, "calendar")
     assert f'value="{feed(course.code, key)}"' in calendar
-    # A public course's address needs no key and shows none.
-    assert f'value="{feed(demo_course.code)}"' in calendar
-    assert "A public course: this address has no key in it." in calendar
+    # A public course's link carries the key too: it is the member's personal feed, with
+    # their own talks in it.
+    assert f'value="{feed(demo_course.code, key)}"' in calendar
     assert "Reset my calendar key" in calendar
     # Each link reads its feed.
-    for url in (feed(course.code, key), feed(demo_course.code)):
+    for url in (feed(course.code, key), feed(demo_course.code, key)):
         assert Client().get(url).status_code == 200
 
 

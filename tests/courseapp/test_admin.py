@@ -709,3 +709,14 @@ def test_the_roster_upload_can_invite_the_new_accounts(
         client.post(roster_url(course), {"apply": "Apply", **preview.context["apply_form"].initial})
 
     assert [m.to for m in mailoutbox] == [["carol@example.org"]]
+
+
+def test_the_admin_home_lists_the_instructors_courses_first(
+    staff_instructor, course, other_course, client_of
+):
+    response = client_of(staff_instructor).get("/admin/")
+
+    assert [c.code for c in response.context["my_courses"]] == ["seminar"]
+    html = response.content.decode()
+    assert html.index("Your courses") < html.index("app-courseapp")
+    assert f"/admin/courseapp/course/{course.pk}/course-file/" in html

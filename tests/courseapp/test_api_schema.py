@@ -124,17 +124,27 @@ def test_swagger_ui_is_open_to_anyone_and_served_locally(client, db):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
-    # Scripts, the stylesheet and the favicon.
+    # Scripts, the stylesheets and the favicon.
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert len(assets) >= 4, html
-    for asset in assets:
-        assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
+    assert len(assets) >= 5, html
+    # Swagger UI's start-up script comes from the page's own address (not inline, for the
+    # Content-Security-Policy); everything else is a static file of ours.
+    assert "/api/docs/?script=" in assets
+    for asset in (asset for asset in assets if not asset.startswith("/api/docs/")):
+        assert asset.startswith(("/static/drf_spectacular_sidecar/", "/static/courseapp/")), asset
         # The file is really there for collectstatic / whitenoise to serve.
         assert finders.find(asset.removeprefix("/static/")), asset
     assert "cdn" not in html.lower()
     assert "unpkg" not in html.lower()
-    # The page loads the schema from our own endpoint.
-    assert "/api/schema/" in html
+    assert "<style" not in html
+    assert "<script>" not in html
+
+
+def test_swagger_ui_start_up_script_loads_the_schema_from_our_endpoint(client, db):
+    response = client.get("/api/docs/?script=")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert 'url: "/api/schema/",' in response.content.decode()
 
 
 @pytest.mark.parametrize(

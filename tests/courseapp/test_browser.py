@@ -1,6 +1,7 @@
 """One end-to-end walk through a real browser: course page, log in, course dashboard."""
 
 import os
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,115 @@ def test_student_logs_in_from_the_course_page_and_lands_on_its_dashboard(
     page.keyboard.press("Enter")
     assert notice.count() == 0
     page.close()
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+# Installed before any page script runs (Playwright injects it, outside the page's policy):
+# every violation the browser reports is kept for the test to read.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}`
+  );
+});
+"""
+
+
+@pytest.fixture
+def root(demo_course):
+    # A superuser sees every page: the dashboard of any course and every admin list.
+    return make_user("root", is_staff=True, is_superuser=True)
+
+
+def test_main_pages_keep_the_content_security_policy(root, demo_course, live_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    console = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type in ("error", "warning")
+            and console.append(f"{message.type}: {message.text}")
+        ),
+    )
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and console.append(f"response: {response.status} {response.url}")
+        ),
+    )
+
+    def check(path: str, status: int = 200) -> None:
+        violations = page.evaluate("window.__cspViolations")
+        assert violations == [], (path, violations)
+        # A blocked script or style is also reported on the console, and so is any other
+        # failure (a missing file, a script error): none is expected.
+        expected = []
+        if status != 200:
+            # The page itself, and nothing else.
+            expected = [
+                f"response: {status} {live_server.url}{path}",
+                f"error: Failed to load resource: the server responded with a status of {status}"
+                f" ({HTTPStatus(status).phrase})",
+            ]
+        assert console == expected, (path, console)
+        console.clear()
+
+    def visit(path: str, status: int = 200) -> None:
+        response = page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert response is not None
+        assert response.status == status, path
+        headers = response.headers
+        assert "default-src 'none'" in headers["content-security-policy"], path
+        assert "camera=()" in headers["permissions-policy"], path
+        check(path, status)
+
+    visit("/")
+    visit(f"/courses/{demo_course.code}/")
+    visit("/accounts/password/reset/")
+    visit("/accounts/login/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    check("after logging in")
+    visit(f"/courses/{demo_course.code}/")
+    visit(f"/courses/{demo_course.code}/dashboard/")
+    visit(f"/courses/{demo_course.code}/papers/")
+    visit(f"/courses/{demo_course.code}/slots/")
+    visit(f"/courses/{demo_course.code}/programme/")
+    visit("/accounts/password/")
+    visit("/accounts/")
+    visit("/no/such/page/", status=404)
+    visit("/?q=%00", status=400)
+    visit("/admin/")
+    visit("/admin/courseapp/course/")  # a list with actions
+    visit("/admin/courseapp/auditentry/")  # a list without actions (Django's inline style)
+    visit(f"/admin/courseapp/course/{demo_course.pk}/change/")
+    visit(f"/admin/courseapp/course/{demo_course.pk}/roster/")
+    visit("/admin/courseapp/enrollment/")
+    visit(f"/admin/auth/user/{root.pk}/change/")
+    visit("/admin/presentations/slot/add/")
+    visit("/admin/schedule/meeting/add/")
+    # The date widget's scripts build their calendar in the page.
+    page.get_by_role("link", name="Today").first.click()
+    page.get_by_role("link", name="Choose a Date").first.click()
+    page.locator(".calendarbox").first.wait_for()
+    check("/admin/schedule/meeting/add/ with its calendar open")
+    visit("/admin/auth/user/add/")
+    visit("/admin/axes/accessattempt/")
+    visit("/api/docs/")
+    # Swagger UI really started: it fetched the schema and lists the endpoints.
+    assert page.locator(".opblock-summary-path").filter(has_text="/api/auth/token/").count() == 1
+    # Trying an endpoint out runs Swagger UI's own code further.
+    page.locator(".opblock-summary-path").filter(has_text="/api/courses/").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    page.locator(".responses-wrapper .live-responses-table").wait_for()
+    check("/api/docs/ after trying an endpoint")
+    context.close()

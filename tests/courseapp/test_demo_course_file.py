@@ -279,3 +279,13 @@ def test_the_live_copy_moves_every_date_by_whole_weeks_and_keeps_weekdays():
     assert live.title == "Machine Learning Systems (live demo)"
     assert rubric_in_order(live)[1].key == "organisation"
     assert Slot.objects.filter(course=live).count() == Slot.objects.filter(course=archive).count()
+
+
+def test_a_shifted_copy_names_its_own_term():
+    from courseapp.coursefile import parse_course_file
+
+    spec = parse_course_file(DEMO_COURSE_FILE.read_text())
+
+    assert spec.course.term == "Autumn 2025"
+    assert spec.shifted(weeks=56, code_suffix="-live").course.term == "Autumn 2026"
+    assert spec.shifted(weeks=4, code_suffix="-live").course.term == "Autumn 2025"

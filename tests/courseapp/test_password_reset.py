@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
-from conftest import enrol, make_user
+from conftest import enrol, make_user, signs_in
 from courseapp.accounts import password_reset_email_send
 from courseapp.errors import DomainError
 from courseapp.models import AuditEntry, Role
@@ -323,7 +323,7 @@ def test_a_roster_created_account_without_a_password_can_choose_one(
             response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
         )
     assert done["Location"] == reverse("password_reset_complete")
-    assert Client().login(username="carol", password=new)
+    assert signs_in("carol", new)
 
 
 def test_a_deactivated_account_gets_no_link(client, student, django_capture_on_commit_callbacks):
@@ -422,7 +422,7 @@ def test_setting_the_password_revokes_the_api_token_and_logs_it(
         "password reset by e-mail",
         {"api_token": True},
     )
-    assert Client().login(username="alice", password=new)
+    assert signs_in("alice", new)
 
 
 def test_mismatched_passwords_are_reported_and_change_nothing(

@@ -283,14 +283,34 @@ def test_public_course_links_to_its_calendar_feed(demo_html, demo_course):
 def test_page_runs_a_fixed_number_of_queries(
     client, client_of, demo_course, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):
+    # The course, this week, and (the first time) weeks, meetings, slots, rubric and letters.
+    with django_assert_max_num_queries(7):
+        assert client.get(page_url(demo_course)).status_code == 200
+    # The schedule and grading sections come from the cache now.
+    with django_assert_max_num_queries(2):
         assert client.get(page_url(demo_course)).status_code == 200
     student = make_user("carol")
     enrol(student, demo_course, Role.STUDENT)
     signed_in = client_of(student)
     # Plus the session, the user, their role and their calendar key.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(6):
         assert signed_in.get(page_url(demo_course)).status_code == 200
+
+
+def test_a_new_version_of_the_course_file_shows_at_once(client, db):
+    from courseapp.services import course_file_apply
+
+    course = load_course_text(small_course_text(code="tiny", public=True))
+    assert "Introduction" in client.get(page_url(course)).content.decode()
+
+    course_file_apply(
+        text=small_course_text(code="tiny", public=True).replace("Introduction", "Welcome"),
+        via="command",
+    )
+
+    html = client.get(page_url(course)).content.decode()
+    assert "Welcome" in html
+    assert "Introduction" not in html
 
 
 def test_query_count_does_not_grow_with_the_course(client, demo_course):
@@ -362,15 +382,23 @@ def test_a_page_showing_a_calendar_key_is_never_cached(request, client_of, cours
     assert f"?key={FeedKey.objects.get(user=user).key}" in response.content.decode()
 
 
-def test_a_public_course_page_carries_no_key(client_of, demo_course, student):
+def test_a_public_course_gives_visitors_the_plain_feed_and_members_their_own(
+    client, client_of, demo_course, student
+):
     enrol(student, demo_course, Role.STUDENT)
-    client = client_of(student)
-    client.post(reverse("schedule:calendar_link", args=[demo_course.code]))
+    member = client_of(student)
+    # A member without a key is offered one: their own talks show in their personal feed.
+    assert "Create my calendar link" in member.get(page_url(demo_course)).content.decode()
+    member.post(reverse("schedule:calendar_link", args=[demo_course.code]))
 
-    html = client.get(page_url(demo_course)).content.decode()
+    mine = member.get(page_url(demo_course))
+    visitor = client.get(page_url(demo_course)).content.decode()
 
-    assert FeedKey.objects.get(user=student).key not in html
-    assert "Create my calendar link" not in html
+    key = FeedKey.objects.get(user=student).key
+    assert f"schedule.ics?key={key}" in mine.content.decode()
+    assert mine["Cache-Control"] == "private, no-store"
+    assert key not in visitor
+    assert f'value="http://testserver/courses/{demo_course.code}/schedule.ics"' in visitor
 
 
 def test_the_calendar_section_points_to_the_account_page_for_a_reset(client_of, course, student):

@@ -15,3 +15,12 @@ document.addEventListener("htmx:afterSettle", () => {
   const target = document.querySelector("[data-focus-after-swap]");
   if (target && target.childElementCount) target.focus();
 });
+
+// Escape closes an open menu (the account menu is a <details>) and puts focus back on it.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.querySelector("details.dropdown[open]");
+  if (!menu) return;
+  menu.removeAttribute("open");
+  menu.querySelector("summary")?.focus();
+});
