@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courseapp', '0008_grading_policies'),
+        ('courseapp', '0009_grading_policies'),
         ('grading', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courseapp', '0007_course_file_version'),
+        ('courseapp', '0008_course_schedule_version'),
     ]
 
     operations = [
