@@ -164,3 +164,37 @@ def test_the_instructor_grades_by_keyboard_releases_and_the_student_sees_it(
 
     assert Release.objects.filter(part__key="report").exists()
     assert Score.objects.get(student=alice, criterion__key="review").points == D("42.50")
+
+
+def test_the_grading_pages_keep_the_content_security_policy(grading_course, live_server, browser):
+    from tests.courseapp.test_browser import RECORD_VIOLATIONS
+
+    course = grading_course
+    alice = course.enrollments.get(user__username="alice")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(
+        page, f"{live_server.url}/accounts/login/?next=/courses/{course.code}/gradebook/", "prof"
+    )
+    page.wait_for_url(f"{live_server.url}/courses/{course.code}/gradebook/")
+    for path in (
+        f"/courses/{course.code}/gradebook/",
+        f"/courses/{course.code}/statistics/",
+        f"/admin/courseapp/course/{course.pk}/grades/",
+        f"/admin/courseapp/course/{course.pk}/grades/student/{alice.pk}/",
+        f"/admin/courseapp/course/{course.pk}/grades/import/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("window.__cspViolations") == [], path
+        assert errors == [], path
+    # The grid's script runs under the policy: Enter moves down the column.
+    page.goto(f"{live_server.url}/admin/courseapp/course/{course.pk}/grades/")
+    page.get_by_label("Bob Builder: Literature review, out of 50").focus()
+    page.keyboard.press("Enter")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Alice Liddell: Literature review, out of 50"
+    context.close()
