@@ -37,6 +37,10 @@ from courseapp.forms import CourseScopedModelForm
 from courseapp.models import AuditEntry, Course, Enrollment, Role
 from courseapp.permissions import courses_taught_by, role_in
 from courseapp.selectors import course_file_current
+from grading.admin_course import GradingAdminMixin
+from grading.exporters import CSVExporter
+from grading.selectors import gradebook_rows
+from grading.views import export_response
 from presentations.admin_assignment import PaperAssignmentAdminMixin
 
 admin.site.site_header = "courseapp administration"
@@ -265,20 +269,29 @@ def course_links(course: Course) -> str:
         ("Feedback questions", "presentations_feedbackquestion"),
         ("Rubric", "grading_criterion"),
         ("Letter grades", "grading_lettergrade"),
+        ("Scores", "grading_score"),
+        ("Score history", "grading_scorechange"),
         ("Audit log", "courseapp_auditentry"),
     ]
-    return format_html_join(
+    links = format_html_join(
         " · ",
         '<a href="{}?course__id__exact={}">{}</a>',
         ((reverse(f"admin:{name}_changelist"), course.pk, label) for label, name in targets),
     )
+    grid = reverse("admin:courseapp_course_grades", args=[course.pk])
+    return format_html('{} · <a href="{}">Grade grid</a>', links, grid)
 
 
 @admin.register(Course)
 class CourseAdmin(
-    CourseFileAdminMixin, PaperAssignmentAdminMixin, RosterImportAdminMixin, CourseScopedAdmin
+    CourseFileAdminMixin,
+    PaperAssignmentAdminMixin,
+    RosterImportAdminMixin,
+    GradingAdminMixin,
+    CourseScopedAdmin,
 ):
     course_lookup = "pk"
+    actions = ["export_gradebook"]
     list_display = ("code", "title", "term", "lecturer", "schedule_public", "people", "manage")
     list_filter = ("term", "schedule_public")
     search_fields = ("code", "title", "term", "lecturer")
@@ -311,6 +324,8 @@ class CourseAdmin(
                     "peer_aggregate",
                     "peer_trim_fraction",
                     "min_reviews",
+                    "multi_talk_rule",
+                    "ta_can_grade",
                 ),
             },
         ),
@@ -336,6 +351,20 @@ class CourseAdmin(
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.action(description="Export the gradebook (CSV)", permissions=["view"])
+    def export_gradebook(self, request, queryset):
+        """The selected course's gradebook as CSV: the same export as everywhere else."""
+        courses = list(queryset[:2])
+        if len(courses) != 1:
+            self.message_user(
+                request, "Select one course to export its gradebook.", messages.WARNING
+            )
+            return None
+        course = courses[0]
+        if role_in(user=request.user, course=course) != Role.INSTRUCTOR:
+            raise PermissionDenied("Only the course's instructors export its gradebook here.")
+        return export_response(gradebook_rows(course=course), CSVExporter.identifier)
 
     @admin.display(description="people", ordering="people_count")
     def people(self, course: Course) -> int:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from courseapp import api
+from grading import api as grading_api
 from presentations import api as presentations_api
 from schedule import api as schedule_api
 
@@ -51,4 +52,6 @@ urlpatterns = [
         presentations_api.SwapDetailView.as_view(),
         name="swap",
     ),
+    path("courses/<slug:code>/grades/me/", grading_api.MyGradesView.as_view(), name="grades-me"),
+    path("courses/<slug:code>/gradebook/", grading_api.GradebookView.as_view(), name="gradebook"),
 ]

@@ -30,6 +30,11 @@ def _course_links(request, course, role: Role | None) -> list[NavLink]:
     if role is not None:
         links.append(link("Slots", "presentations:slots"))
     links.append(link("Programme", "presentations:programme"))
+    if role == Role.STUDENT:
+        links.append(link("Grades", "grading:my_grades"))
+    if role in (Role.TA, Role.INSTRUCTOR):
+        links.append(link("Gradebook", "grading:gradebook"))
+        links.append(link("Statistics", "grading:statistics"))
     if role == Role.INSTRUCTOR:
         links.append(
             NavLink("Manage in admin", reverse("admin:courseapp_course_change", args=[course.pk]))

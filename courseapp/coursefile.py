@@ -260,6 +260,8 @@ class Policies(_Strict):
         Annotated[int, Field(ge=0, le=10)],
     ] = {}
     signup_category_must_match: bool = True
+    multi_talk_rule: Course.MultiTalkRule = Course.MultiTalkRule.MEAN
+    ta_can_grade: bool = False
 
 
 class CategorySpec(_Strict):
@@ -384,6 +386,7 @@ class PartSpec(_Strict):
     # Checked against [0, 1] with the other rubric rules, where the message can say why.
     peer_share: Annotated[Decimal, Field(decimal_places=3)] | None = None
     questions: list[Key] = []
+    drop_lowest: Annotated[int, Field(ge=0, le=100)] = 0
     children: list["CriterionSpec"] = []
 
 
@@ -1316,6 +1319,7 @@ def _check_rubric(spec: CourseSpec, problems: _Problems, *, broken: set[str]) ->
             source=node.source or "",
             peer_share=node.peer_share,
             questions=list(node.questions),
+            drop_lowest=node.drop_lowest,
             ref=loc,
         )
         (nodes[loc[:-2]].children if is_child else parts).append(nodes[loc])

@@ -52,6 +52,11 @@ INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "presentations.change_paperproposal",
     "presentations.view_waitlistentry",
     "presentations.view_swaprequest",
+    # Scores are written through the grade grid and the student's grade page (services
+    # with history); the model admins only show them. History is never deleted.
+    "grading.view_score",
+    "grading.view_scorechange",
+    "grading.view_release",
 )
 
 

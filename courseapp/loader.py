@@ -357,6 +357,8 @@ def load_course(load: LoadState) -> Course:
             "talks_per_student": policies.talks_per_student,
             "talks_by_section": dict(policies.talks_by_section),
             "signup_category_must_match": policies.signup_category_must_match,
+            "multi_talk_rule": policies.multi_talk_rule,
+            "ta_can_grade": policies.ta_can_grade,
         },
     )
     courses.save_changes()
@@ -622,6 +624,7 @@ def load_rubric_and_letters(load: LoadState, *, questions: _Table) -> tuple[_Tab
                 "points": node.points,
                 "source": node.source or "",
                 "peer_share": node.peer_share,
+                "drop_lowest": node.drop_lowest,
                 "position": loc[-1] if is_child else part_positions[key],
             },
         )

@@ -50,6 +50,10 @@ class Course(models.Model):
         MEDIAN = "median", "Median"
         TRIMMED_MEAN = "trimmed_mean", "Trimmed mean"
 
+    class MultiTalkRule(models.TextChoices):
+        MEAN = "mean", "Mean of the talks"
+        BEST = "best", "Best talk"
+
     class PaperAssignment(models.TextChoices):
         CLAIM = "claim", "Students claim free papers"
         PREFERENCES = "preferences", "Students rank papers; the instructor assigns"
@@ -121,6 +125,15 @@ class Course(models.Model):
     signup_category_must_match = models.BooleanField(
         default=True,
         help_text="A student with a paper books only sessions of the paper's category.",
+    )
+    multi_talk_rule = models.CharField(
+        max_length=8,
+        choices=MultiTalkRule.choices,
+        default=MultiTalkRule.MEAN,
+        help_text="A student with several talks: how their talk-based scores combine.",
+    )
+    ta_can_grade = models.BooleanField(
+        default=False, help_text="TAs may enter scores (otherwise they see grades read-only)."
     )
 
     # Counts changes to the rows the course file owns (schedule, sessions, papers, rubric):

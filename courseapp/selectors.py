@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from courseapp.models import Course, CourseFileVersion, Enrollment, FeedKey, Role
-from grading.models import Criterion
+from grading.models import Criterion, Release
+from grading.selectors import student_grades
 from presentations.models import Paper, PaperPreference, Slot
 from presentations.selectors import MySwaps, my_swaps, my_talks, my_waiting, papers_open
 from schedule.selectors import presentation_progress, upcoming_meetings
@@ -175,8 +177,28 @@ def _feedback_to_give(ctx: DashboardContext) -> Card:
 
 
 def _your_grades(ctx: DashboardContext) -> Card:
-    parts = list(Criterion.objects.for_course(ctx.course).parts().order_by("position", "pk"))
-    return Card("your_grades", "Your grades", {"parts": parts})
+    """The parts of the grade; once one is released, the student's totals of the released
+    ones (the gradebook's fixed queries, only then)."""
+    course = ctx.course
+    parts = list(
+        Criterion.objects.for_course(course)
+        .parts()
+        .annotate(released=Exists(Release.objects.filter(part=OuterRef("pk"))))
+        .order_by("position", "pk")
+    )
+    grades = None
+    if any(part.released for part in parts):
+        enrollment = Enrollment.objects.select_related("user").get(course=course, user=ctx.user)
+        grades = student_grades(course=course, enrollment=enrollment)
+    return Card(
+        "your_grades",
+        "Your grades",
+        {
+            "parts": parts,
+            "grades": grades,
+            "url": reverse("grading:my_grades", args=[course.code]),
+        },
+    )
 
 
 def _class_progress(ctx: DashboardContext) -> Card:
@@ -190,8 +212,29 @@ def _class_progress(ctx: DashboardContext) -> Card:
 
 
 def _gradebook_export(ctx: DashboardContext) -> Card:
-    leaves = Criterion.objects.for_course(ctx.course).leaves().count()
-    return Card("gradebook_export", "Gradebook export", {"leaves": leaves})
+    course = ctx.course
+    # One query: the leaves, and the scores on them.
+    counts = (
+        Criterion.objects.for_course(course)
+        .leaves()
+        .aggregate(leaves=Count("pk", distinct=True), scores=Count("scores"))
+    )
+    export = reverse("grading:gradebook_export", args=[course.code])
+    return Card(
+        "gradebook_export",
+        "Gradebook export",
+        {
+            "leaves": counts["leaves"],
+            "scores": counts["scores"],
+            "gradebook_url": reverse("grading:gradebook", args=[course.code]),
+            "statistics_url": reverse("grading:statistics", args=[course.code]),
+            "downloads": [
+                ("CSV", f"{export}?format=csv"),
+                ("Excel", f"{export}?format=xlsx"),
+                ("Canvas", f"{export}?format=canvas&items=leaves"),
+            ],
+        },
+    )
 
 
 def _manage_course(ctx: DashboardContext) -> Card:

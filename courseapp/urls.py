@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("courseapp.account_urls")),
     path("courses/<slug:code>/", include("schedule.urls")),
     path("courses/<slug:code>/", include("presentations.urls")),
+    path("courses/<slug:code>/", include("grading.urls")),
     path("courses/<slug:code>/", include(course_patterns)),
     path("", include("courseapp.page_urls")),
 ]

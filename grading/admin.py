@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from courseapp.admin import CourseRelatedFilter, CourseScopedAdmin, CourseScopedInline
-from grading.models import Criterion, LetterGrade
+from grading.models import Criterion, LetterGrade, Release, Score, ScoreChange
 
 
 class CriterionChildInline(CourseScopedInline, admin.TabularInline):
@@ -38,9 +40,12 @@ class CriterionAdmin(CourseScopedAdmin):
         "points",
         "source",
         "peer_share",
+        "drop_lowest",
         "feedback_questions",
     )
     filter_horizontal = ("feedback_questions",)
+    # Set by the course file, where its rule (children of equal points) is checked.
+    readonly_fields = ("drop_lowest",)
     inlines = [CriterionChildInline]
 
     def get_queryset(self, request):
@@ -58,3 +63,75 @@ class LetterGradeAdmin(CourseScopedAdmin):
     list_filter = (("course", CourseRelatedFilter),)
     search_fields = ("letter",)
     fields = ("course", "letter", "min_percent")
+
+
+class _ReadOnly:
+    """Scores change through the grade grid, the student's grade page and the import, which
+    keep their history; here they are only listed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Score)
+class ScoreAdmin(_ReadOnly, CourseScopedAdmin):
+    list_display = (
+        "student",
+        "criterion",
+        "points",
+        "override",
+        "comment",
+        "entered_by",
+        "entered_at",
+        "grade_page",
+    )
+    list_select_related = ("student__user", "student__course", "criterion", "entered_by")
+    list_filter = (("course", CourseRelatedFilter), "criterion__key")
+    search_fields = ("student__user__username", "student__user__last_name", "criterion__key")
+
+    @admin.display(description="grade page")
+    def grade_page(self, score: Score) -> str:
+        url = reverse(
+            "admin:courseapp_course_student_grades", args=[score.course_id, score.student_id]
+        )
+        return format_html('<a href="{}">Open</a>', url)
+
+
+@admin.register(ScoreChange)
+class ScoreChangeAdmin(_ReadOnly, CourseScopedAdmin):
+    """The history of every score: filter by student or criterion."""
+
+    list_display = (
+        "changed_at",
+        "student",
+        "criterion",
+        "field",
+        "old",
+        "new",
+        "path",
+        "changed_by_label",
+        "reason",
+    )
+    list_select_related = ("student__user", "student__course", "criterion")
+    list_filter = (
+        ("course", CourseRelatedFilter),
+        ("criterion", CourseRelatedFilter),
+        ("student", CourseRelatedFilter),
+        "path",
+        "field",
+    )
+    search_fields = ("student__user__username", "criterion__key", "reason", "changed_by_label")
+    date_hierarchy = "changed_at"
+
+
+@admin.register(Release)
+class ReleaseAdmin(_ReadOnly, CourseScopedAdmin):
+    list_display = ("part", "released_at", "released_by", "course")
+    list_select_related = ("part", "released_by", "course")
+    list_filter = (("course", CourseRelatedFilter),)

@@ -3,7 +3,9 @@
 A rubric is a tree of criteria. An inner node's points are the sum of its children's; the
 leaves add up to the course total; a leaf has a source (inner nodes none); a `blend` leaf has
 a peer share in [0, 1] (no other node has one); `peer` and `blend` leaves read at least one
-feedback question, other nodes none.
+feedback question, other nodes none. An inner node may drop its `drop_lowest` lowest children:
+they must then have equal points, more of them than it drops, and its own points are those of
+the children it keeps (five homeworks of 10, the lowest dropped: 40 points).
 
 `rubric_problems` checks these rules on plain `RubricNode`s. The course file checks its
 rubric with it before anything is written (locating each problem in the file), and
@@ -32,7 +34,17 @@ class RubricNode:
     peer_share: Decimal | None = None
     questions: list[str] = field(default_factory=list)
     children: list["RubricNode"] = field(default_factory=list)
+    drop_lowest: int = 0
     ref: Any = None
+
+    def counted_points(self) -> Decimal:
+        """The points its leaves count for: its children's, less those it drops."""
+        if not self.children:
+            return self.points
+        kept = sum((child.counted_points() for child in self.children), Decimal(0))
+        if 0 < self.drop_lowest < len(self.children):
+            kept -= self.drop_lowest * self.children[0].counted_points()
+        return kept
 
     def walk(self) -> Iterator["RubricNode"]:
         yield self
@@ -62,8 +74,7 @@ def rubric_problems(
     for part in parts:
         for node in part.walk():
             problems.extend(_node_problems(node, questions))
-            if not node.children:
-                leaf_total += node.points
+        leaf_total += part.counted_points()
     if parts and total_points is not None and leaf_total != total_points:
         problems.append(
             RubricProblem(
@@ -88,11 +99,33 @@ def _node_problems(node: RubricNode, questions: set[str] | None) -> Iterator[Rub
     if node.peer_share is not None and not 0 <= node.peer_share <= 1:
         yield problem("peer_share", f"{_n(node.peer_share)} is outside [0, 1] (0.7 means 70%)")
 
+    if node.drop_lowest and not node.children:
+        yield problem("drop_lowest", "only a node with children drops any")
     if node.children:
         children_sum = sum((child.points for child in node.children), Decimal(0))
+        dropped = ""
+        if node.drop_lowest:
+            sizes = {child.points for child in node.children}
+            if len(sizes) > 1:
+                yield problem(
+                    "drop_lowest",
+                    "the children of a node that drops some must have equal points "
+                    f"(they have {', '.join(_n(size) for size in sorted(sizes))})",
+                )
+            elif node.drop_lowest >= len(node.children):
+                yield problem(
+                    "drop_lowest",
+                    f"it drops {node.drop_lowest} of its {len(node.children)} children; "
+                    "at least one must count",
+                )
+            else:
+                children_sum -= node.drop_lowest * node.children[0].points
+                dropped = f" once the lowest {node.drop_lowest} are dropped"
         if children_sum != node.points:
             yield problem(
-                "points", f"{_n(node.points)} points, but its children add up to {_n(children_sum)}"
+                "points",
+                f"{_n(node.points)} points, but its children add up to {_n(children_sum)}"
+                + dropped,
             )
         if node.source:
             yield problem("source", "only a leaf (a node without children) has one")
@@ -135,6 +168,7 @@ def criterion_tree(criteria: Iterable[Criterion]) -> list[RubricNode]:
             source=row.source,
             peer_share=row.peer_share,
             questions=sorted(question.key for question in row.feedback_questions.all()),
+            drop_lowest=row.drop_lowest,
             ref=row,
         )
         for row in rows

@@ -16,6 +16,8 @@ ENDPOINTS = {
     "/api/courses/{code}/papers/preferences/": {"get", "put"},
     "/api/courses/{code}/slots/": {"get"},
     "/api/courses/{code}/slots/{slot_id}/signup/": {"post", "delete"},
+    "/api/courses/{code}/grades/me/": {"get"},
+    "/api/courses/{code}/gradebook/": {"get"},
 }
 
 

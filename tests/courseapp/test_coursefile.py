@@ -561,3 +561,16 @@ def test_a_long_value_is_quoted_by_its_start_and_length():
         f"course.time_zone (line {line_of(text, 'time_zone')}): unknown time zone "
         f"'{'Z' * 40}'... (5,000 characters) (use an IANA name like Asia/Hong_Kong)"
     ]
+
+
+def test_grading_policies_are_read_and_loaded(db):
+    from conftest import load_course_text, small_course_text
+
+    text = small_course_text().replace(
+        "  room: Room 101\n",
+        "  room: Room 101\npolicies:\n  multi_talk_rule: best\n  ta_can_grade: true\n",
+    )
+    course = load_course_text(text)
+    assert (course.multi_talk_rule, course.ta_can_grade) == ("best", True)
+    with pytest.raises(CourseFileError, match="multi_talk_rule"):
+        parse_course_file(text.replace("multi_talk_rule: best", "multi_talk_rule: median"))

@@ -98,7 +98,7 @@ def test_the_documented_example_loads_and_reloads_without_changes(course_file):
     example = docs[docs.index("```yaml\n", docs.index("## A complete example")) + 8 :]
     path = course_file(example[: example.index("```")])
 
-    assert loadcourse(path)[-1] == "dbsys-2026: 35 created, 0 updated, 0 deleted"
+    assert loadcourse(path)[-1] == "dbsys-2026: 38 created, 0 updated, 0 deleted"
     assert loadcourse(path) == ["dbsys-2026: no changes"]
 
 

@@ -90,3 +90,68 @@ def test_the_loader_checks_the_stored_rubric_before_it_commits(course, monkeypat
         "70 points, but its children add up to 75"
     ]
     assert dump() == before
+
+
+# --- drop_lowest --------------------------------------------------------------------------
+
+HOMEWORK = """
+      - key: homework
+        name: Homework
+        points: {points}
+        drop_lowest: {drop}
+        children:
+          - {{key: hw1, name: HW 1, points: 10, source: instructor}}
+          - {{key: hw2, name: HW 2, points: {second}, source: instructor}}
+          - {{key: hw3, name: HW 3, points: 10, source: instructor}}
+"""
+
+
+def _with_homework(points="20", drop=1, second=10) -> str:
+    # The report's 70 = review 30 + plan 20 + homework 20 (three of 10, the lowest dropped).
+    text = edit(
+        small_course_text(),
+        "name: Literature review, points: 50",
+        "name: Literature review, points: 30",
+    )
+    return edit(
+        text,
+        "      - {key: plan, name: Research plan, points: 20, source: instructor}\n",
+        "      - {key: plan, name: Research plan, points: 20, source: instructor}\n"
+        + HOMEWORK.format(points=points, drop=drop, second=second).lstrip("\n"),
+    )
+
+
+def test_a_node_dropping_its_lowest_counts_the_children_it_keeps():
+    spec = parse_course_file(_with_homework())
+    course_load(spec=spec)
+    homework = Criterion.objects.get(key="homework")
+    assert homework.drop_lowest == 1
+    assert rubric_check(course=homework.course) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"second": 5, "points": "20"},
+            "the children of a node that drops some must have equal points (they have 5, 10)",
+        ),
+        ({"drop": 3, "points": "0"}, "it drops 3 of its 3 children; at least one must count"),
+        (
+            {"points": "30"},
+            "30 points, but its children add up to 20 once the lowest 1 are dropped",
+        ),
+    ],
+)
+def test_drop_lowest_rules(options, message):
+    with pytest.raises(CourseFileError) as caught:
+        parse_course_file(_with_homework(**options))
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_only_a_node_with_children_drops_any():
+    node = RubricNode(key="x", points=Decimal(5), source="instructor", drop_lowest=1)
+    problems = rubric_check.__globals__["rubric_problems"](
+        [node], total_points=None, questions=None
+    )
+    assert [p.message for p in problems] == ["only a node with children drops any"]

@@ -204,11 +204,23 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("student", ["Schedule", "Dashboard", "Papers", "Slots", "Programme"]),
-        ("ta", ["Schedule", "Dashboard", "Papers", "Slots", "Programme"]),
+        ("student", ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Grades"]),
+        (
+            "ta",
+            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Gradebook", "Statistics"],
+        ),
         (
             "instructor",
-            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Manage in admin"],
+            [
+                "Schedule",
+                "Dashboard",
+                "Papers",
+                "Slots",
+                "Programme",
+                "Gradebook",
+                "Statistics",
+                "Manage in admin",
+            ],
         ),
     ],
 )
