@@ -21,6 +21,7 @@ from courseapp.coursefile import CourseSpec, parse_course_file
 from courseapp.enrollments import admin_access_sync, enrollment_create, enrollment_update
 from courseapp.models import Course, Enrollment, Role
 from courseapp.services import LoadReport, course_load
+from grading.demo_grades import demo_grades
 from presentations.demo_presentations import demo_presentations
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courses" / "mlsys-2025.yaml"
@@ -124,7 +125,9 @@ def demo_load() -> DemoReport:
         live = Course.objects.get(code=live_spec.course.code)
         # The demo's activity happened "earlier in the term": nobody is mailed about it now.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            demo_presentations(archive=archive, live=live, now=timezone.now())
+            now = timezone.now()
+            demo_presentations(archive=archive, live=live, now=now)
+            demo_grades(archive=archive, live=live, now=now)
 
     return DemoReport(
         archive=archive_report, live=live_report, live_shift_weeks=shift, users_created=created
