@@ -48,6 +48,8 @@ class RubricNode:
                 )
             case Criterion.Source.FEEDBACK_GIVEN:
                 return "Feedback given"
+            case Criterion.Source.RESPONSES:
+                return "Responses handed in"
         return ""
 
 

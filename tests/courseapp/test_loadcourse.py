@@ -584,7 +584,7 @@ def test_refuses_an_unknown_source(course, course_file):
 
     assert problems == [
         f"grading.presentation.children[1].source (line {line_of(text, 'source: feedback}')}): "
-        "'feedback' is not one of: 'instructor', 'peer', 'blend' or 'feedback_given'"
+        "'feedback' is not one of: 'instructor', 'peer', 'blend', 'feedback_given' or 'responses'"
     ]
 
 
