@@ -30,6 +30,9 @@ def _course_links(request, course, role: Role | None) -> list[NavLink]:
     if role is not None:
         links.append(link("Slots", "presentations:slots"))
     links.append(link("Programme", "presentations:programme"))
+    if role is not None:
+        links.append(link("Deliverables", "submissions:deliverables"))
+        links.append(link("Teams", "submissions:teams"))
     if role == Role.STUDENT:
         links.append(link("Grades", "grading:my_grades"))
     if role in (Role.TA, Role.INSTRUCTOR):

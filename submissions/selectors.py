@@ -354,3 +354,33 @@ def can_read_submission(*, user, submission: Submission) -> bool:
             team_id=submission.team_id, student__user=user
         ).exists()
     return submission.student is not None and submission.student.user_id == user.pk
+
+
+def team_leaf_ids(*, course: Course) -> set[int]:
+    """Ids of the leaves fed by a team deliverable: one score per team."""
+    return set(
+        Deliverable.criteria.through.objects.filter(
+            deliverable__course=course, deliverable__team=True
+        ).values_list("criterion_id", flat=True)
+    )
+
+
+def teammates(*, course: Course, students: set[int]) -> dict[int, list[int]]:
+    """Each of `students` (enrolment ids) with the other members of their team."""
+    memberships = list(
+        TeamMembership.objects.filter(
+            course=course,
+            team__in=TeamMembership.objects.filter(course=course, student__in=students).values(
+                "team"
+            ),
+        ).values_list("team_id", "student_id")
+    )
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for team_id, student_id in memberships:
+        by_team[team_id].append(student_id)
+    result = {}
+    for members in by_team.values():
+        for member in members:
+            if member in students:
+                result[member] = [other for other in members if other != member]
+    return result
