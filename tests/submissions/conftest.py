@@ -9,8 +9,8 @@ The course (time zone Asia/Hong_Kong, UTC+8 all year): lectures on 2025-09-02, 0
   day late for at most 2 days, then refused; feeds `review`.
 - `plan`: team work, due 2025-10-15 23:59, 10% a day for 2 days, then scored zero; feeds
   `plan`.
-- `response`: a text for every lecture, due 12:00 on the meeting's day, one free miss,
-  no late work; feeds `responses`.
+- `response`: a text for every lecture, due 09:00 on the meeting's day (before its 10:30
+  start), one free miss, no late work; feeds `responses`.
 """
 
 import io
@@ -38,7 +38,7 @@ deliverables:
   - key: response
     title: Response
     kind: text
-    every: {kind: lecture, due_time: "12:00"}
+    every: {kind: lecture, due_time: "09:00"}
     free_misses: 1
     late: refuse
     feeds: [responses]
