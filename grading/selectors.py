@@ -153,6 +153,11 @@ class GradebookRow:
         return any(leaf.overridden for leaf in self.leaves.values())
 
     @property
+    def late_penalty(self) -> bool:
+        """A leaf's value is net of a late penalty (the export's flag)."""
+        return any(leaf.penalty for leaf in self.leaves.values())
+
+    @property
     def papers(self) -> str:
         return "; ".join(talk.paper for talk in self.talks if talk.paper)
 

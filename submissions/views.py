@@ -3,7 +3,6 @@ waivers, ZIP downloads, teams, and the permission-checked file download."""
 
 import io
 import zipfile
-from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from courseapp.audit import Via
 from courseapp.errors import DomainError
@@ -25,7 +25,14 @@ from submissions.forms import (
     UploadForm,
     WaiverForm,
 )
-from submissions.models import Deliverable, Submission, Team, TeamInvite, TeamMembership
+from submissions.models import (
+    Deliverable,
+    PenaltyWaiver,
+    Submission,
+    Team,
+    TeamInvite,
+    TeamMembership,
+)
 from submissions.selectors import (
     can_read_submission,
     deliverable_handins,
@@ -142,6 +149,11 @@ def _staff_detail(request, course, role, deliverable, *, extension_form=None, st
             "rows": rows,
             "extension_form": form,
             "handed_in": sum(1 for _, _, handin in rows if handin.versions),
+            "waived": set(
+                PenaltyWaiver.objects.filter(deliverable=deliverable).values_list(
+                    "student_id", flat=True
+                )
+            ),
         },
         status=status,
     )
@@ -211,7 +223,12 @@ def penalty_waive(request, course, role, key):
                     via=Via.PAGE,
                 )
                 messages.success(request, f"Late penalty waived for {student.user.get_username()}.")
-    return redirect(request.POST.get("next") or reverse("grading:gradebook", args=[course.code]))
+    after = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        after = reverse("submissions:deliverable", args=[course.code, key])
+    return redirect(after)
 
 
 def _zip_name(owner, members, submission: Submission) -> str:
@@ -400,7 +417,3 @@ def _staff_teams(request, course, role):
         {"course": course, "role": role, "teams": all_teams, "form": form},
         status=status,
     )
-
-
-def local(moment: datetime, course) -> datetime:
-    return timezone.localtime(moment, course.tzinfo)
