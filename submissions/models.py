@@ -226,7 +226,7 @@ class Submission(models.Model):
     sha256 = models.CharField(max_length=64)
     submitted_at = models.DateTimeField(db_index=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = SubmissionQuerySet.as_manager()
@@ -275,7 +275,7 @@ class Extension(models.Model):
     due = models.DateTimeField()
     reason = models.TextField()
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     granted_at = models.DateTimeField()
 
@@ -307,7 +307,7 @@ class PenaltyWaiver(models.Model):
     student = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField()
     waived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waived_at = models.DateTimeField()
 

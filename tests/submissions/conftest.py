@@ -73,17 +73,6 @@ def course(db):
     return load_course_text(deliverables_course_text())
 
 
-@pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-        },
-    }
-
-
 def pdf_bytes(pages: int) -> bytes:
     from pypdf import PdfWriter
 
