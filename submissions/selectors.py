@@ -384,3 +384,11 @@ def teammates(*, course: Course, students: set[int]) -> dict[int, list[int]]:
             if member in students:
                 result[member] = [other for other in members if other != member]
     return result
+
+
+def due_dates_of(*, user, course: Course) -> list[Handin]:
+    """The student's deliverables with the due date that applies, for their calendar feed."""
+    enrollment = Enrollment.objects.for_course(course).students().filter(user=user).first()
+    if enrollment is None or not Deliverable.objects.for_course(course).exists():
+        return []
+    return student_deliverables(course=course, enrollment=enrollment).handins

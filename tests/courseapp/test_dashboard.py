@@ -62,10 +62,13 @@ def test_unknown_course_gets_404(client_of, student):
 @pytest.mark.parametrize(
     ("member", "cards"),
     [
-        ("student", ["next_meetings", "your_presentation", "feedback_to_give", "your_grades"]),
+        (
+            "student",
+            ["next_meetings", "due_next", "your_presentation", "feedback_to_give", "your_grades"],
+        ),
         (
             "other_student",
-            ["next_meetings", "your_presentation", "feedback_to_give", "your_grades"],
+            ["next_meetings", "due_next", "your_presentation", "feedback_to_give", "your_grades"],
         ),
         ("ta", ["next_meetings", "class_progress", "gradebook_export"]),
         ("instructor", ["next_meetings", "class_progress", "gradebook_export", "manage_course"]),
@@ -193,7 +196,8 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     student = client_of(demo_member(Role.STUDENT))
     with django_assert_max_num_queries(9):
         assert instructor.get(dashboard_url(demo_course)).status_code == 200
-    with django_assert_max_num_queries(10):
+    # The due-next card: the enrolment, the team, the deliverables, extensions, versions.
+    with django_assert_max_num_queries(15):
         assert student.get(dashboard_url(demo_course)).status_code == 200
 
 
@@ -363,8 +367,9 @@ def test_the_card_runs_a_fixed_number_of_queries(
     waitlist_join(student=enrolment_of(student), session=mine.slot.meeting, actor=None, via="page")
     client = client_of(student)
 
-    # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking.
-    with django_assert_max_num_queries(12):
+    # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking; and
+    # one more for the due-next card of a course without deliverables.
+    with django_assert_max_num_queries(13):
         text = talk_card(client, open_course)
 
     assert "Bob Builder asks to swap" in text
