@@ -512,8 +512,11 @@ def teams_import(*, course: Course, csv_text: str, actor, via: str) -> TeamImpor
     that team (moved from another). Atomic: any bad line and nothing changes."""
     _check_staff(actor, course, instructor_only=True)
     reader = csv.reader(io.StringIO(csv_text))
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
-    if rows and [cell.strip().lower() for cell in rows[0]] == ["team", "username"]:
+    try:
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise ValidationError(f"line {reader.line_num}: not CSV ({error})") from None
+    if rows and [cell.strip().lower() for cell in rows[0][1]] == ["team", "username"]:
         rows = rows[1:]
     students = {
         enrollment.user.get_username(): enrollment
@@ -521,7 +524,7 @@ def teams_import(*, course: Course, csv_text: str, actor, via: str) -> TeamImpor
     }
     errors = []
     wanted: dict[str, str] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) != 2:
             errors.append(f"line {number}: expected two columns, team,username")
             continue

@@ -65,8 +65,8 @@ def test_a_bad_csv_changes_nothing(course, team, instructor, student):
             via="web",
         )
     assert refused.value.messages == [
-        "line 3: 'nobody' is not a student of this course",
-        "line 4: expected two columns, team,username",
+        "line 2: 'nobody' is not a student of this course",
+        "line 3: expected two columns, team,username",
     ]
     assert not Team.objects.filter(name="Gamma").exists()
     with pytest.raises(SubmissionError):
