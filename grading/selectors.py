@@ -386,6 +386,7 @@ class CriterionLine:
     overridden: bool = False
     comment: str = ""
     dropped: bool = False
+    late_penalty: Decimal | None = None  # points taken off for late work
 
 
 @dataclass
@@ -493,6 +494,7 @@ def _criterion_lines(
             overridden=leaf.overridden,
             comment=score.comment if score is not None else "",
             dropped=node.key in dropped,
+            late_penalty=leaf.penalty or None,
         )
     )
 

@@ -12,7 +12,7 @@ from courseapp.models import AuditEntry, Enrollment
 from grading.models import Criterion
 from grading.selectors import gradebook_rows
 from grading.services import score_set
-from submissions.models import Deliverable, lateness
+from submissions.models import Deliverable, Team, lateness
 from submissions.services import (
     SubmissionError,
     extension_grant,
@@ -178,3 +178,50 @@ def test_the_latest_version_on_time_counts(course, review, student, instructor):
 
     assert row.handins["review"].submission.version == 1
     assert row.leaves["review"].value == Decimal("40.00")
+
+
+def _queries(course) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        gradebook_rows(course=course)
+    return len(captured)
+
+
+def test_the_gradebook_with_hand_ins_runs_the_same_queries_for_5_and_60_students(
+    course, review, plan
+):
+    from conftest import enrol, make_user
+    from courseapp.models import Role
+    from submissions.services import teams_import
+
+    instructor = make_user("boss")
+    enrol(instructor, course, Role.INSTRUCTOR)
+
+    def grow(count, prefix):
+        users = []
+        for number in range(count):
+            user = make_user(f"{prefix}{number}")
+            enrol(user, course, Role.STUDENT, student_id=f"{prefix}{number}")
+            users.append(user)
+            hand_in(review, user, DUE - dt.timedelta(hours=number % 3 - 1))
+        teams_import(
+            course=course,
+            csv_text="".join(f"{prefix}-team,{user.username}\n" for user in users),
+            actor=instructor,
+            via="web",
+        )
+        extension_grant(
+            deliverable=plan,
+            team=Team.objects.get(name=f"{prefix}-team"),
+            due=plan.due + dt.timedelta(days=1),
+            reason="Lab flood",
+            actor=instructor,
+            via="web",
+        )
+
+    grow(5, "a")
+    small = _queries(course)
+    grow(55, "b")
+    assert _queries(course) == small

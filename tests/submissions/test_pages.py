@@ -256,3 +256,66 @@ def test_a_ta_cannot_set_teams(course, client_of, ta):
     response = client_of(ta).post(_url(course, "teams/"), {"csv_file": csv})
     assert response.status_code == 302
     assert not Team.objects.exists()
+
+
+def test_a_student_sees_the_late_penalty_in_released_grades(
+    course, client_of, instructor, student, review
+):
+    from grading.models import Criterion as Leaf
+    from grading.services import part_release
+
+    with time_machine.travel(review.due + dt.timedelta(hours=1), tick=False):
+        submission_upload(deliverable=review, user=student, upload=pdf_upload(3), via="web")
+    score_set(
+        student=Enrollment.objects.get(user=student),
+        criterion=Criterion.objects.get(course=course, key="review"),
+        points=Decimal(40),
+        actor=instructor,
+        via="web",
+    )
+    part_release(part=Leaf.objects.get(course=course, key="report"), actor=instructor, via="web")
+
+    page = client_of(student).get(_url(course, "grades/")).content.decode()
+    assert "(late: 4.00 off)" in page
+    api = client_of(student).get(f"/api/courses/{course.code}/grades/me/").json()
+    line = next(c for part in api["parts"] for c in part["criteria"] if c["key"] == "review")
+    assert (line["earned"], line["late_penalty"]) == ("36.00", "4.00")
+
+
+def test_a_text_response_is_handed_in_on_its_page(course, client_of, student):
+    url = _url(course, "deliverables/response-20250916/")
+    client = client_of(student)
+
+    with time_machine.travel(dt.datetime(2025, 9, 16, 8, 0, tzinfo=HK), tick=False):
+        empty = client.post(url, {"text": "  "})
+        saved = client.post(url, {"text": "The paper's key idea is ..."})
+    late = client.post(url, {"text": "Too late"})
+
+    assert empty.status_code == 400
+    assert "Write your text before handing it in." in empty.content.decode()
+    assert saved.status_code == 302
+    assert Submission.objects.get().text == "The paper's key idea is ..."
+    assert late.status_code == 400
+    assert "late work is no longer accepted" in late.content.decode()
+
+
+def test_students_invite_and_accept_on_the_teams_page(course, client_of, student, other_student):
+    alice, bob = client_of(student), client_of(other_student)
+    alice.post(_url(course, "teams/"), {"action": "create", "name": "Owls"})
+
+    invited = alice.post(_url(course, "teams/"), {"action": "invite", "username": "bob"})
+    unknown = alice.post(_url(course, "teams/"), {"action": "invite", "username": "nobody"})
+    page = bob.get(_url(course, "teams/")).content.decode()
+    invite = Team.objects.get().invites.get()
+    accepted = bob.post(_url(course, "teams/"), {"action": "accept", "invite": invite.pk})
+    hostile = bob.post(_url(course, "teams/"), {"action": "accept", "invite": "1 OR 1=1"})
+
+    assert invited.status_code == unknown.status_code == accepted.status_code == 302
+    assert "Owls invites you" in page
+    assert Team.objects.get().memberships.count() == 2
+    assert hostile.status_code == 302
+    messages = bob.get(_url(course, "teams/")).content.decode()
+    assert "That invitation is no longer open." in messages
+    left = bob.post(_url(course, "teams/"), {"action": "leave"})
+    assert left.status_code == 302
+    assert Team.objects.get().memberships.count() == 1
