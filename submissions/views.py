@@ -1,7 +1,8 @@
 """Submission pages: a student's deliverables and hand-ins, staff lists, extensions,
 waivers, ZIP downloads, teams, and the permission-checked file download."""
 
-import io
+import shutil
+import tempfile
 import zipfile
 
 from django.contrib import messages
@@ -246,21 +247,30 @@ def _zip_name(owner, members, submission: Submission) -> str:
 def deliverable_zip(request, course, role, key):
     """Every owner's counted version as one ZIP, files named by student id."""
     deliverable = _deliverable(course, key)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # A class's reports can run to hundreds of megabytes: the archive is built in a
+    # temporary file (in memory while small), not in one string.
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
         for owner, members, handin in deliverable_handins(deliverable=deliverable):
             submission = handin.counted
             if submission is None:
                 continue
             name = _zip_name(owner, members, submission)
             if submission.file:
-                with submission.file.open("rb") as handle:
-                    archive.writestr(name, handle.read())
+                try:
+                    with submission.file.open("rb") as handle, archive.open(name, "w") as out:
+                        shutil.copyfileobj(handle, out, 1024 * 1024)
+                except FileNotFoundError:
+                    archive.writestr(f"{name}.missing.txt", "The file is missing from storage.")
             else:
                 archive.writestr(name, submission.text)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{course.code}-{key}.zip"'
-    return response
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"{course.code}-{key}.zip",
+        content_type="application/zip",
+    )
 
 
 @course_view(roles=MEMBERS)

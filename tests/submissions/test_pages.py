@@ -150,7 +150,7 @@ def test_staff_see_every_hand_in_and_download_a_zip_named_by_student_id(
     assert "1 of 2 handed in" in page
 
     response = client_of(ta).get(_url(course, "deliverables/review/submissions.zip"))
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert archive.namelist() == ["S001_v1.pdf"]
     assert archive.read("S001_v1.pdf") == pdf_bytes(3)
 
@@ -319,3 +319,19 @@ def test_students_invite_and_accept_on_the_teams_page(course, client_of, student
     left = bob.post(_url(course, "teams/"), {"action": "leave"})
     assert left.status_code == 302
     assert Team.objects.get().memberships.count() == 1
+
+
+def test_a_body_over_the_request_limit_is_refused_unread(course, client_of, student, settings):
+    settings.REQUEST_MAX_BYTES = 64 * 1024
+
+    def big():
+        return SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * (128 * 1024))
+
+    page = client_of(student).post(_url(course, "deliverables/review/"), {"file": big()})
+    api = client_of(student).post(
+        f"/api/courses/{course.code}/deliverables/review/submissions/", {"file": big()}
+    )
+
+    assert page.status_code == api.status_code == 413
+    assert api.json()["code"] == "request_too_large"
+    assert not Submission.objects.exists()
