@@ -1427,8 +1427,20 @@ def _check_deliverables(
     leaves of the rubric: a one-off deliverable `instructor` leaves (the grader's score, less
     the late penalty), a recurring one `responses` leaves, which count what was handed in."""
     fed: dict[str, int] = {}
+    series = {item.key: d for d, item in enumerate(spec.deliverables) if item.every is not None}
     for d, item in enumerate(spec.deliverables):
         loc = ("deliverables", d)
+        # A recurring deliverable's instances are keyed `<key>-<yyyymmdd>`.
+        clash = next(
+            (other for other in series if other != item.key and item.key.startswith(f"{other}-")),
+            None,
+        )
+        if clash is not None:
+            problems.add(
+                (*loc, "key"),
+                f"{item.key!r} may clash with the instances of deliverables[{series[clash]}] "
+                f"({clash!r}, keyed {clash}-<date>)",
+            )
         if (item.due is None) == (item.every is None):
             problems.add(loc, "give either `due` (one due date) or `every` (per meeting)")
         if item.due is not None and item.opens is not None and item.opens >= item.due:

@@ -121,9 +121,6 @@ def student_deliverables(*, course: Course, enrollment: Enrollment) -> StudentDe
     the due date that applies (extended or not). Four queries."""
     team = team_of(course=course, student=enrollment)
     deliverables = list(Deliverable.objects.for_course(course).visible().select_related("meeting"))
-    owners = {("s", enrollment.pk)}
-    if team is not None:
-        owners.add(("t", team.pk))
     extensions = {
         _extension_key(extension): extension
         for extension in Extension.objects.for_course(course).filter(_owner_q(enrollment, team))

@@ -204,10 +204,32 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("student", ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Grades"]),
+        (
+            "student",
+            [
+                "Schedule",
+                "Dashboard",
+                "Papers",
+                "Slots",
+                "Programme",
+                "Deliverables",
+                "Teams",
+                "Grades",
+            ],
+        ),
         (
             "ta",
-            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Gradebook", "Statistics"],
+            [
+                "Schedule",
+                "Dashboard",
+                "Papers",
+                "Slots",
+                "Programme",
+                "Deliverables",
+                "Teams",
+                "Gradebook",
+                "Statistics",
+            ],
         ),
         (
             "instructor",
@@ -217,6 +239,8 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
                 "Papers",
                 "Slots",
                 "Programme",
+                "Deliverables",
+                "Teams",
                 "Gradebook",
                 "Statistics",
                 "Manage in admin",

@@ -123,3 +123,14 @@ def test_a_second_course_gets_its_own_deliverables(course, other_course):
     load_course_text(deliverables_course_text(code="third"))
     assert Deliverable.objects.filter(course__code="third", key="review").exists()
     assert Deliverable.objects.filter(course=course, key="review").count() == 1
+
+
+def test_a_key_that_could_clash_with_a_recurring_ones_instances_is_refused(db):
+    text = deliverables_course_text().replace("  - key: plan\n", "  - key: response-20250902\n")
+    with pytest.raises(CourseFileError) as refused:
+        parse_course_file(text)
+    assert any(
+        message.startswith("deliverables[1].key")
+        and "may clash with the instances of deliverables[2]" in message
+        for message in refused.value.problems
+    ), refused.value.problems
