@@ -118,6 +118,8 @@ def deliverable_detail(request, course, role, key):
             "receipt": receipt or handin.latest,
             "just_submitted": receipt is not None,
             "now": timezone.now(),
+            "needs_team": deliverable.team
+            and not TeamMembership.objects.filter(course=course, student=enrollment).exists(),
         },
         status=status,
     )

@@ -146,3 +146,13 @@ def test_a_team_score_is_entered_once_for_every_member_and_overridden_for_one(
     }
     assert values[alice.pk] == Decimal("16.00")
     assert values[bob.pk] == Decimal(12)
+
+
+def test_a_student_without_a_team_is_told_to_form_one(course, plan, carol, client_of):
+    page = client_of(carol).get(f"/courses/{course.code}/deliverables/plan/").content.decode()
+    assert "This is team work:" in page
+
+
+def test_the_grid_marks_a_team_leaf(course, plan, team, instructor, client_of):
+    page = client_of(instructor).get(f"/courses/{course.code}/gradebook/").content.decode()
+    assert "one score a team" in page
