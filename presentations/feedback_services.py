@@ -402,28 +402,56 @@ def _allocate(
     *,
     reviewers: list[int],
     talks: list[tuple[int, int, int | None]],  # (talk id, presenter id, category id)
-    own_categories: dict[int, set[int]],
     k: int,
     seed: str,
     fixed: dict[int, set[int]],
 ) -> dict[int, set[int]]:
     """reviewer -> talks: each reviewer gets up to k talks, never their own, keeping the
-    `fixed` ones. Round by round, each reviewer (in a seeded order) takes a talk with the
-    fewest reviewers so far, preferring their own category, ties broken by a seeded order
-    of the talks: every talk ends within one reviewer of the others wherever the
-    constraints allow it."""
+    `fixed` ones (reviews already started).
+
+    Two steps, both in a seeded order. First, within each category, the presenters review
+    the talks that follow theirs round the category's circle: every talk of the category
+    gets the same number of its category's presenters, and nobody their own. Then, round
+    by round, everyone still short takes a talk with the fewest reviewers so far (their own
+    category first among those): each step raises a least-reviewed talk, so every talk
+    ends within one reviewer of the others wherever the constraints allow it."""
     rng = random.Random(seed)
     order = sorted(reviewers)
     rng.shuffle(order)
-    talk_rank = {
-        talk_id: position
-        for position, talk_id in enumerate(rng.sample([t[0] for t in talks], len(talks)))
-    }
-    count = defaultdict(int)
-    chosen: dict[int, set[int]] = {reviewer: set(fixed.get(reviewer, ())) for reviewer in order}
-    for talk_ids in chosen.values():
-        for talk_id in talk_ids:
-            count[talk_id] += 1
+    shuffled = sorted(talks)
+    rng.shuffle(shuffled)
+    rank = {talk[0]: position for position, talk in enumerate(shuffled)}
+    presenter_of = {talk[0]: talk[1] for talk in talks}
+    own_categories: dict[int, set] = defaultdict(set)
+    by_category: dict[int | None, list[tuple[int, int, int | None]]] = defaultdict(list)
+    for talk in shuffled:
+        own_categories[talk[1]].add(talk[2])
+        by_category[talk[2]].append(talk)
+    count: dict[int, int] = defaultdict(int)
+    chosen: dict[int, set[int]] = {reviewer: set() for reviewer in order}
+
+    def give(reviewer: int, talk_id: int) -> None:
+        chosen[reviewer].add(talk_id)
+        count[talk_id] += 1
+
+    for reviewer in order:
+        for talk_id in sorted(fixed.get(reviewer, ()), key=lambda t: rank.get(t, -1)):
+            give(reviewer, talk_id)
+    first_talk_seen: set[int] = set()
+    for category in sorted(by_category, key=lambda c: (c is None, c)):
+        circle = by_category[category]
+        if category is None:
+            continue
+        for position, (_, presenter, _) in enumerate(circle):
+            if presenter not in chosen or presenter in first_talk_seen:
+                continue
+            first_talk_seen.add(presenter)
+            for step in range(1, len(circle)):
+                if len(chosen[presenter]) >= k:
+                    break
+                talk_id = circle[(position + step) % len(circle)][0]
+                if presenter_of[talk_id] != presenter and talk_id not in chosen[presenter]:
+                    give(presenter, talk_id)
     for _ in range(k):
         for reviewer in order:
             if len(chosen[reviewer]) >= k:
@@ -432,12 +460,8 @@ def _allocate(
             if not candidates:
                 continue
             mine = own_categories.get(reviewer, set())
-            best = min(
-                candidates,
-                key=lambda t: (count[t[0]], t[2] not in mine, talk_rank[t[0]]),
-            )
-            chosen[reviewer].add(best[0])
-            count[best[0]] += 1
+            best = min(candidates, key=lambda t: (count[t[0]], t[2] not in mine, rank[t[0]]))
+            give(reviewer, best[0])
     return chosen
 
 
@@ -465,13 +489,9 @@ def review_assignments_allocate(*, course: Course, actor, via: str) -> Allocatio
             if (row.reviewer_id, row.presentation_id) in started:
                 fixed[row.reviewer_id].add(row.presentation_id)
                 kept += 1
-        own_categories: dict[int, set[int]] = defaultdict(set)
-        for talk in talks:
-            own_categories[talk.student_id].add(fs._category_of(talk))
         plan = _allocate(
             reviewers=students,
             talks=[(talk.pk, talk.student_id, fs._category_of(talk)) for talk in talks],
-            own_categories=own_categories,
             k=course.feedback_reviews_per_student,
             seed=f"{course.feedback_assignment_seed}:{course.code}",
             fixed=fixed,
@@ -557,7 +577,9 @@ def feedback_reminders_send(*, now: dt.datetime | None = None, within_hours: int
                             "course": course,
                             "session": session,
                             "talks": due_talks,
-                            "closes": fs.window_closes(session),
+                            "closes": timezone.localtime(
+                                fs.window_closes(session), course.tzinfo
+                            ).strftime("%A %-d %B %Y, %H:%M"),
                         },
                     )
                     sent += 1
