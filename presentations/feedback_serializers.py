@@ -46,8 +46,7 @@ class FeedbackRequestSerializer(serializers.Serializer):
     scores = serializers.DictField(
         child=serializers.JSONField(),
         help_text=(
-            'Every question of the course by key, a whole number on its scale: '
-            '{"organisation": 4}.'
+            'Every question of the course by key, a whole number on its scale: {"organisation": 4}.'
         ),
     )
     comment = serializers.CharField(
