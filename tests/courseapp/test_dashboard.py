@@ -193,7 +193,8 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     student = client_of(demo_member(Role.STUDENT))
     with django_assert_max_num_queries(9):
         assert instructor.get(dashboard_url(demo_course)).status_code == 200
-    with django_assert_max_num_queries(10):
+    # The student's feedback card adds three: the talks, the excusals, the feedback given.
+    with django_assert_max_num_queries(13):
         assert student.get(dashboard_url(demo_course)).status_code == 200
 
 
@@ -363,8 +364,10 @@ def test_the_card_runs_a_fixed_number_of_queries(
     waitlist_join(student=enrolment_of(student), session=mine.slot.meeting, actor=None, via="page")
     client = client_of(student)
 
-    # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking.
-    with django_assert_max_num_queries(12):
+    # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking; and
+    # with the feedback window closed, the feedback received (talks, questions, ratings,
+    # comments).
+    with django_assert_max_num_queries(16):
         text = talk_card(client, open_course)
 
     assert "Bob Builder asks to swap" in text
