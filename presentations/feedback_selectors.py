@@ -9,7 +9,8 @@ ratings are read once each and combined in Python.
 Who owes feedback on what follows the course's `feedback_scope`:
 
 - `other_sessions_in_category`: every talk of every other session of the student's own
-  categories (those of their booked talks). Presenters of one session do not review each
+  categories (those of their talks: a booked talk's session, or the paper of a talk not
+  booked yet). Presenters of one session do not review each
   other.
 - `other_talks_in_category`: every other talk of their categories, own session included.
 - `all_other_sessions`: every talk of every session they do not present in.
@@ -197,6 +198,7 @@ class _Owing:
         talks: list[Presentation],
         excusals: Iterable[tuple[int, int]],
         assignments: Iterable[tuple[int, int]] = (),
+        paper_categories: Iterable[tuple[int, int]] = (),
     ):
         self.course = course
         self.talks = talks
@@ -208,6 +210,10 @@ class _Owing:
             if category is not None:
                 self.by_category[category].append(talk)
         self.excused = set(excusals)
+        # A talk with a paper but no slot yet still tells the student's category.
+        self.paper_categories: dict[int, set[int]] = defaultdict(set)
+        for student_id, category_id in paper_categories:
+            self.paper_categories[student_id].add(category_id)
         self.assigned: dict[int, set[int]] = defaultdict(set)
         for reviewer_id, talk_id in assignments:
             self.assigned[reviewer_id].add(talk_id)
@@ -226,6 +232,7 @@ class _Owing:
             chosen = [talk for talk in self.talks if talk.slot.meeting_id not in own_sessions]
         else:
             categories = {_category_of(talk) for talk in own} - {None}
+            categories |= self.paper_categories.get(student.pk, set())
             pool = {talk.pk for category in categories for talk in self.by_category[category]}
             chosen = [talk for talk in self.talks if talk.pk in pool]
             if scope == Scope.OTHER_SESSIONS_IN_CATEGORY:
@@ -242,9 +249,13 @@ def _owing(*, course: Course, talks: list[Presentation], student_ids=None) -> _O
     assignments = ReviewAssignment.objects.none()
     if course.feedback_scope == Scope.ASSIGNED:
         assignments = ReviewAssignment.objects.for_course(course)
+    unbooked = Presentation.objects.for_course(course).filter(
+        slot__isnull=True, paper__isnull=False
+    )
     if student_ids is not None:
         excusals = excusals.filter(student_id__in=student_ids)
         assignments = assignments.filter(reviewer_id__in=student_ids)
+        unbooked = unbooked.filter(student_id__in=student_ids)
     return _Owing(
         course=course,
         talks=talks,
@@ -252,11 +263,12 @@ def _owing(*, course: Course, talks: list[Presentation], student_ids=None) -> _O
         assignments=assignments.values_list("reviewer_id", "presentation_id")
         if course.feedback_scope == Scope.ASSIGNED
         else (),
+        paper_categories=unbooked.values_list("student_id", "paper__category_id"),
     )
 
 
 def owed_talks(*, student: Enrollment) -> list[OwedTalk]:
-    """The talks one student owes feedback on (three queries at most)."""
+    """The talks one student owes feedback on (four queries at most)."""
     course = student.course
     return _owing(course=course, talks=booked_talks(course=course), student_ids=[student.pk]).owed(
         student
@@ -336,7 +348,7 @@ def _given_by(course: Course, reviewer_ids=None) -> dict[int, dict[int, Feedback
 
 
 def feedback_credit(*, course: Course, now: dt.datetime | None = None) -> dict[int, FeedbackCredit]:
-    """Each active student's feedback credit, by enrolment id (five queries)."""
+    """Each active student's feedback credit, by enrolment id (six queries)."""
     from django.utils import timezone
 
     now = now or timezone.now()

@@ -16,7 +16,7 @@ from presentations.feedback_services import (
     feedback_restore,
     feedback_submit,
 )
-from presentations.models import Feedback, FeedbackRating
+from presentations.models import Feedback, FeedbackRating, Paper, Presentation
 from tests.presentations.feedback.conftest import (
     AFTER_ALL,
     DURING_S1,
@@ -80,6 +80,15 @@ def test_all_other_sessions_crosses_categories(course, student, make_students, t
 def test_a_student_without_a_category_owes_nothing(course, make_students, talks):
     (newcomer,) = make_students(1, prefix="n")
     assert owed_keys(newcomer) == []
+
+
+def test_a_paper_without_a_slot_gives_the_category(course, make_students, talks):
+    (newcomer,) = make_students(1, prefix="n")
+    Presentation.objects.create(
+        course=course, student=newcomer, paper=Paper.objects.get(course=course, key="t6")
+    )
+    # No session of her own yet: every training talk is owed.
+    assert owed_keys(newcomer) == ["t1", "t2", "t3"]
 
 
 def test_withdrawn_students_owe_nothing_and_are_owed_nothing(course, student, other_student, talks):
@@ -373,13 +382,13 @@ def test_contract_selectors_run_fixed_queries(
         aggregates = fs.peer_aggregates(course=course, now=AFTER_ALL)
     with django_assert_max_num_queries(2):
         fs.staff_ratings(course=course)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         credit = fs.feedback_credit(course=course, now=AFTER_ALL)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         fs.session_feedback(course=course, session=session_of(course, 1), now=AFTER_ALL)
     with django_assert_max_num_queries(6):
         fs.sessions_overview(course=course, now=AFTER_ALL)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         fs.students_credit(course=course, now=AFTER_ALL)
     assert aggregates[talks[0].pk].reviews == size - 4
     assert credit[students[-1].pk].owed == 4
