@@ -158,3 +158,25 @@ def test_no_reminder_when_excused_or_far_off(
     time_machine.move_to(dt.datetime(2025, 9, 12, 0, 0, tzinfo=HK), tick=False)
     remind(django_capture_on_commit_callbacks)
     assert mail.outbox == []
+
+
+def test_a_booking_deals_the_reviewers_again(assigned_course, make_students):
+    from presentations.models import Slot
+    from presentations.services import slot_sign_up
+
+    students, talks = class_with_talks(make_students)
+    review_assignments_allocate(course=assigned_course, actor=None, via="command")
+    assigned_course.signup_opens_at = dt.datetime(2025, 9, 1, 9, 0, tzinfo=HK)
+    assigned_course.save()
+    students[8].course = assigned_course
+    slot = Slot.objects.get(course=assigned_course, meeting__date=dt.date(2025, 9, 18), position=3)
+    talk = slot_sign_up(
+        student=students[8],
+        slot=slot,
+        actor=None,
+        via="page",
+        now=dt.datetime(2025, 9, 2, 9, 0, tzinfo=HK),
+    )
+    per_talk = Counter(t for _, t in allocation(assigned_course))
+    assert per_talk[talk.pk] > 0
+    assert max(per_talk.values()) - min(per_talk.values()) <= 1

@@ -277,3 +277,29 @@ def test_a_presenter_finds_no_trace_of_the_reviewers(
     api = api_client_of(student).get("/api/courses/fb-seminar/feedback/received/").json()
     assert [c["text"] for c in api[0]["comments"]] == sorted(c["text"] for c in api[0]["comments"])
     assert all(set(c) == {"text", "reviewer"} and c["reviewer"] == "" for c in api[0]["comments"])
+
+
+# --- admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_feedback_read_only(
+    client_of, course, staff_instructor, other_student, talks
+):
+    feedback, _ = feedback_submit(
+        reviewer=enrolment(other_student, course),
+        presentation=talks["alice"],
+        scores=SCORES,
+        comment="Clear and well paced.",
+        actor=None,
+        via="page",
+    )
+    client = client_of(staff_instructor)
+    listing = client.get("/admin/presentations/feedback/")
+    assert listing.status_code == 200
+    assert "bob" in text_of(listing)
+    page = client.get(f"/admin/presentations/feedback/{feedback.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in text_of(page)
+    assert client.post(f"/admin/presentations/feedback/{feedback.pk}/delete/").status_code == 403
+    assert client.get("/admin/presentations/feedbackexcusal/").status_code == 200
+    assert client.get("/admin/presentations/reviewassignment/").status_code == 200
