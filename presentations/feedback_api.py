@@ -38,8 +38,9 @@ TAGS = ["feedback"]
 class _MemberView(CourseAPIView):
     @property
     def enrollment(self) -> Enrollment:
-        enrollment = Enrollment.objects.select_related("user").get(
-            course=self.course, user=self.request.user
+        # A superuser acts as an instructor without an enrolment: nothing of theirs here.
+        enrollment = get_object_or_404(
+            Enrollment.objects.select_related("user"), course=self.course, user=self.request.user
         )
         enrollment.course = self.course
         return enrollment

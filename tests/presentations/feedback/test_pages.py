@@ -303,3 +303,49 @@ def test_the_admin_shows_feedback_read_only(
     assert client.post(f"/admin/presentations/feedback/{feedback.pk}/delete/").status_code == 403
     assert client.get("/admin/presentations/feedbackexcusal/").status_code == 200
     assert client.get("/admin/presentations/reviewassignment/").status_code == 200
+
+
+def test_a_superuser_without_an_enrolment_reads_staff_pages(
+    client_of, course, superuser, student, talks
+):
+    client = client_of(superuser)
+    for path in staff_pages(course, student):
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"{BASE}/talks/{talks['alice'].pk}/").status_code == 404
+    api = client.get("/api/courses/fb-seminar/feedback/given/")
+    assert api.status_code == 404
+
+
+@pytest.mark.parametrize("size", [4, 24])
+def test_the_pages_run_a_fixed_number_of_queries(
+    client_of,
+    course,
+    instructor,
+    student,
+    make_students,
+    talks,
+    size,
+    django_assert_max_num_queries,
+):
+    course.feedback_scope = Course.FeedbackScope.ALL_OTHER_SESSIONS
+    course.save()
+    for reviewer in make_students(size, prefix="q"):
+        feedback_submit(
+            reviewer=reviewer,
+            presentation=talks["alice"],
+            scores=SCORES,
+            comment="Clear and well paced.",
+            actor=None,
+            via="page",
+        )
+    staff, me = client_of(instructor), client_of(student)
+    for client, path, budget in [
+        (staff, f"{BASE}/", 12),
+        (staff, f"{BASE}/sessions/{session_of(course, 1).pk}/", 18),
+        (staff, f"{BASE}/students/", 14),
+        (staff, f"{BASE}/students/{enrolment(student, course).pk}/", 18),
+        (me, f"{BASE}/", 14),
+        (me, f"{BASE}/received/", 14),
+    ]:
+        with django_assert_max_num_queries(budget):
+            assert client.get(path).status_code == 200, path
