@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from courseapp.models import Course, Enrollment, Role
 from presentations.models import (
@@ -349,8 +350,6 @@ def _given_by(course: Course, reviewer_ids=None) -> dict[int, dict[int, Feedback
 
 def feedback_credit(*, course: Course, now: dt.datetime | None = None) -> dict[int, FeedbackCredit]:
     """Each active student's feedback credit, by enrolment id (six queries)."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     talks = booked_talks(course=course)
     owing = _owing(course=course, talks=talks)
@@ -431,8 +430,6 @@ def peer_aggregates(
     *, course: Course, now: dt.datetime | None = None, talks: list[Presentation] | None = None
 ) -> dict[int, TalkAggregate]:
     """Per booked talk, the peer aggregates of its visible student reviews (four queries)."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     questions = _questions(course)
     if talks is None:

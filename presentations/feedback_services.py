@@ -110,8 +110,8 @@ def _check_window(course: Course, session: Meeting, now: dt.datetime) -> None:
 def clean_scores(
     *, questions: list[FeedbackQuestion], scores, comment
 ) -> tuple[dict[int, int], str, dict[str, list[str]]]:
-    """The ratings by question id and the comment, or a ValidationError saying what is
-    wrong with each field."""
+    """The ratings by question id, the stripped comment, and the errors per field (a
+    ValidationError at once only when `scores` is not an object at all)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(scores, dict):
         raise ValidationError({"scores": "Give the ratings as an object: question key -> number."})
