@@ -1,8 +1,7 @@
 """Demo peer feedback, given through the services as a real class would, inside each window.
 
 The archive course (the term is over): every student gave feedback on every talk they owed,
-and all of it is released (a talk with fewer than `min_reviews` reviews stays unreleased, as
-the rule says; the small agents category leaves one such talk).
+and all of it is released (every talk has at least `min_reviews` reviews).
 
 The live course (today in week 10):
 
@@ -118,7 +117,7 @@ def _live(course: Course, questions: list[FeedbackQuestion], now: dt.datetime, i
     if not talks:
         return
     past = [t for t in talks if fs.window_closes(t.slot.meeting) <= now] or talks
-    # The first past talk gets at most two reviews (under min_reviews); the second is the
+    # The first past talk gets one review (under min_reviews); the second is the
     # one its reviewers disagree on; the third gets the hidden comment.
     few, split = past[0], past[1] if len(past) > 1 else None
     hidden_on = past[2] if len(past) > 2 else None
@@ -131,7 +130,7 @@ def _live(course: Course, questions: list[FeedbackQuestion], now: dt.datetime, i
             when = _given_at(reviewer, talk.slot.meeting, now)
             if when is None or name == SKIPPED:
                 continue
-            if talk.pk == few.pk and reviews_of.get(talk.pk, 0) >= 2:
+            if talk.pk == few.pk and reviews_of.get(talk.pk, 0) >= course.min_reviews - 1:
                 continue
             if fs.window_closes(talk.slot.meeting) > now:
                 # A window still open: about half the class has given it so far.
