@@ -31,6 +31,7 @@ def _course_links(request, course, role: Role | None) -> list[NavLink]:
         links.append(link("Slots", "presentations:slots"))
     links.append(link("Programme", "presentations:programme"))
     if role is not None:
+        links.append(link("Feedback", "presentations:feedback"))
         links.append(link("Deliverables", "submissions:deliverables"))
         links.append(link("Teams", "submissions:teams"))
     if role == Role.STUDENT:

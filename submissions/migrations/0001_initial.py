@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('courseapp', '0010_team_policies'),
+        ('courseapp', '0011_team_policies'),
         ('grading', '0003_responses_source'),
         ('schedule', '0002_meeting_identity_by_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -110,7 +110,7 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     assert "Slot sign-up opens on Monday 15 September 2025, 09:00." in presentation
     # The demo course assigns papers from rankings, open until 10 October.
     assert re.findall(r'role="button"[^>]*>([^<]+)</a>', html) == ["Rank papers"]
-    assert "within 72 hours" in card(html, "feedback_to_give")
+    assert "within 168 hours" in card(html, "feedback_to_give")  # a week, in the demo file
     grades = card(html, "your_grades")
     assert "No grades released yet." in grades
     assert "In-class presentation (30 points)" in grades
@@ -196,8 +196,10 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     student = client_of(demo_member(Role.STUDENT))
     with django_assert_max_num_queries(9):
         assert instructor.get(dashboard_url(demo_course)).status_code == 200
-    # The due-next card: the enrolment, the team, the deliverables, extensions, versions.
-    with django_assert_max_num_queries(15):
+    # The student's feedback card adds four: the talks, the papers of unbooked talks, the
+    # excusals, the feedback given; the due-next card six: whether there are deliverables,
+    # the enrolment, the team, the deliverables, extensions, versions.
+    with django_assert_max_num_queries(20):
         assert student.get(dashboard_url(demo_course)).status_code == 200
 
 
@@ -368,8 +370,9 @@ def test_the_card_runs_a_fixed_number_of_queries(
     client = client_of(student)
 
     # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking; and
-    # one more for the due-next card of a course without deliverables.
-    with django_assert_max_num_queries(13):
+    # with the feedback window closed, the feedback received (talks, questions, ratings,
+    # comments); and one more for the due-next card of a course without deliverables.
+    with django_assert_max_num_queries(18):
         text = talk_card(client, open_course)
 
     assert "Bob Builder asks to swap" in text

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courseapp', '0009_grading_policies'),
+        ('courseapp', '0010_feedback_policies'),
     ]
 
     operations = [
