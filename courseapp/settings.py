@@ -56,6 +56,19 @@ def env_positive_int(name: str, default: int) -> int:
     return value
 
 
+def env_json_object(name: str, default: dict) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object of options")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -279,10 +292,8 @@ USE_TZ = True
 # server. An S3-compatible store is chosen with SUBMISSIONS_STORAGE_BACKEND (for example
 # "storages.backends.s3.S3Storage" from django-storages) and its OPTIONS as JSON.
 SUBMISSIONS_ROOT = Path(env_str("SUBMISSIONS_ROOT", str(BASE_DIR / "private-media")))
-SUBMISSIONS_STORAGE_OPTIONS = (
-    json.loads(os.environ["SUBMISSIONS_STORAGE_OPTIONS"])
-    if os.environ.get("SUBMISSIONS_STORAGE_OPTIONS")
-    else {"location": str(SUBMISSIONS_ROOT), "base_url": None}
+SUBMISSIONS_STORAGE_OPTIONS = env_json_object(
+    "SUBMISSIONS_STORAGE_OPTIONS", {"location": str(SUBMISSIONS_ROOT), "base_url": None}
 )
 
 STATIC_URL = "/static/"

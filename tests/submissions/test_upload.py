@@ -106,3 +106,26 @@ def test_staff_do_not_hand_in(review, instructor):
     with pytest.raises(SubmissionError) as refused:
         upload(review, instructor, pdf_upload(3))
     assert refused.value.code == "not_a_student"
+
+
+def test_the_storage_options_are_read_as_a_json_object(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from courseapp.settings import env_json_object
+
+    monkeypatch.setenv("OPTS", '{"bucket_name": "reports"}')
+    assert env_json_object("OPTS", {}) == {"bucket_name": "reports"}
+    for raw, message in [("{bucket", "not valid JSON"), ("[1]", "must be a JSON object")]:
+        monkeypatch.setenv("OPTS", raw)
+        with pytest.raises(ImproperlyConfigured, match=message):
+            env_json_object("OPTS", {})
+    monkeypatch.delenv("OPTS")
+    assert env_json_object("OPTS", {"location": "x"}) == {"location": "x"}
+
+
+def test_files_are_stored_where_no_url_serves_them(client, review, student):
+    receipt = upload(review, student, pdf_upload(3))
+    name = receipt.submission.file.name
+
+    assert client.get(f"/media/{name}").status_code == 404
+    assert client.get(f"/{name}").status_code == 404
