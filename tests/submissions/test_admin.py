@@ -49,3 +49,38 @@ def test_a_course_one_does_not_teach_is_not_offered(client_of, staff_instructor,
     )
     assert response.status_code == 400
     assert not Team.objects.exists()
+
+
+def test_the_students_grade_page_shows_the_hand_in_and_its_penalty(
+    client_of, staff_instructor, course, student, review
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    import time_machine
+
+    from courseapp.models import Enrollment
+    from grading.models import Criterion
+    from grading.services import score_set
+    from submissions.services import submission_upload
+    from tests.submissions.conftest import pdf_upload
+
+    with time_machine.travel(review.due + dt.timedelta(days=1, hours=1), tick=False):
+        submission_upload(deliverable=review, user=student, upload=pdf_upload(5), via="web")
+    alice = Enrollment.objects.get(user=student)
+    score_set(
+        student=alice,
+        criterion=Criterion.objects.get(course=course, key="review"),
+        points=Decimal(40),
+        actor=staff_instructor,
+        via="web",
+    )
+
+    page = client_of(staff_instructor).get(
+        f"/admin/courseapp/course/{course.pk}/grades/student/{alice.pk}/"
+    )
+
+    text = " ".join(page.content.decode().split())
+    assert "version 1</a> of 1" in text
+    assert "5 pages (may exceed the page limit of 4; references are not counted)" in text
+    assert "Raw 40.00 − late penalty 8.00 = <strong>32.00</strong>" in text
