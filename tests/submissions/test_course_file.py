@@ -134,3 +134,27 @@ def test_a_key_that_could_clash_with_a_recurring_ones_instances_is_refused(db):
         and "may clash with the instances of deliverables[2]" in message
         for message in refused.value.problems
     ), refused.value.problems
+
+
+def test_a_due_time_that_does_not_exist_in_the_course_zone_is_refused(db):
+    text = (
+        deliverables_course_text()
+        .replace("time_zone: Asia/Hong_Kong", "time_zone: Europe/Zurich")
+        .replace("    due: 2025-10-01T23:59", "    due: 2026-03-29T02:30")
+    )
+    with pytest.raises(CourseFileError) as refused:
+        parse_course_file(text)
+    assert any(m.startswith("deliverables[0].due") for m in refused.value.problems), (
+        refused.value.problems
+    )
+
+
+def test_a_due_date_across_a_clock_change_is_read_in_the_course_zone(db):
+    text = (
+        deliverables_course_text(code="zurich")
+        .replace("time_zone: Asia/Hong_Kong", "time_zone: Europe/Zurich")
+        .replace("    due: 2025-10-01T23:59", "    due: 2025-10-27T09:00")
+    )
+    course = load_course_text(text)
+    due = Deliverable.objects.get(course=course, key="review").due
+    assert due == dt.datetime(2025, 10, 27, 8, 0, tzinfo=dt.UTC)  # CET, UTC+1 after 26 Oct
