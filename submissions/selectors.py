@@ -80,12 +80,6 @@ def team_of(*, course: Course, student: Enrollment) -> Team | None:
     return membership.team if membership else None
 
 
-def owner_of(*, deliverable: Deliverable, student: Enrollment, team: Team | None) -> Owner:
-    if deliverable.team:
-        return Owner(student=None, team=team)
-    return Owner(student=student, team=None)
-
-
 def _extension_key(extension: Extension) -> tuple:
     owner = ("t", extension.team_id) if extension.team_id else ("s", extension.student_id)
     return (extension.deliverable_id, *owner)
