@@ -129,6 +129,18 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path_factory):
+    """Submitted files go to a temporary folder, never into the checkout."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "submissions": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("private")), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: a rolled-back test database hands the next test
     the same ids (and schedule versions) again, which a cached schedule would not notice."""

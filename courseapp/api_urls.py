@@ -7,6 +7,7 @@ from grading import api as grading_api
 from presentations import api as presentations_api
 from presentations import feedback_api
 from schedule import api as schedule_api
+from submissions import api as submissions_api
 
 app_name = "api"
 
@@ -98,4 +99,24 @@ urlpatterns = [
     ),
     path("courses/<slug:code>/grades/me/", grading_api.MyGradesView.as_view(), name="grades-me"),
     path("courses/<slug:code>/gradebook/", grading_api.GradebookView.as_view(), name="gradebook"),
+    path(
+        "courses/<slug:code>/deliverables/",
+        submissions_api.MyDeliverablesView.as_view(),
+        name="deliverables",
+    ),
+    path(
+        "courses/<slug:code>/deliverables/<slug:key>/submissions/",
+        submissions_api.SubmissionsView.as_view(),
+        name="deliverable-submissions",
+    ),
+    path(
+        "courses/<slug:code>/deliverables/<slug:key>/handins/",
+        submissions_api.DeliverableHandinsView.as_view(),
+        name="deliverable-handins",
+    ),
+    path(
+        "courses/<slug:code>/submissions/<int:submission_id>/file/",
+        submissions_api.SubmissionFileView.as_view(),
+        name="submission-file",
+    ),
 ]

@@ -32,6 +32,8 @@ def _course_links(request, course, role: Role | None) -> list[NavLink]:
     links.append(link("Programme", "presentations:programme"))
     if role is not None:
         links.append(link("Feedback", "presentations:feedback"))
+        links.append(link("Deliverables", "submissions:deliverables"))
+        links.append(link("Teams", "submissions:teams"))
     if role == Role.STUDENT:
         links.append(link("Grades", "grading:my_grades"))
     if role in (Role.TA, Role.INSTRUCTOR):

@@ -23,7 +23,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -273,6 +273,9 @@ class Policies(_Strict):
     signup_category_must_match: bool = True
     multi_talk_rule: Course.MultiTalkRule = Course.MultiTalkRule.MEAN
     ta_can_grade: bool = False
+    team_min_size: Annotated[int, Field(ge=1, le=50)] = 1
+    team_max_size: Annotated[int, Field(ge=1, le=50)] = 4
+    teams_close: DateTime | None = None
 
 
 class CategorySpec(_Strict):
@@ -405,6 +408,51 @@ class CriterionSpec(PartSpec):
     key: Key
 
 
+def _read_late(value: Any) -> Any:
+    if value == "refuse":
+        return {"accepted": False}
+    if isinstance(value, str):
+        raise ValueError(f"{_quote(value)}: write `refuse`, or a mapping of penalty, per, cap")
+    return value
+
+
+class LateSpec(_Strict):
+    """Late work accepted with a penalty: `penalty` of the score per started `per`, for at
+    most `cap` of them; later than that it is refused, or scored zero. `late: refuse`
+    refuses any late work."""
+
+    accepted: bool = True
+    penalty: Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)] = Decimal("0.1")
+    per: Literal["day", "hour"] = "day"
+    cap: Annotated[int, Field(ge=0, le=1000)] = 2
+    after_cap: Literal["refuse", "zero"] = "refuse"
+
+
+class EverySpec(_Strict):
+    """A deliverable repeated for every meeting of a kind, due on the meeting's day."""
+
+    kind: Meeting.Kind = Meeting.Kind.LECTURE
+    due_time: Time
+    opens_days_before: Annotated[int, Field(ge=0, le=365)] | None = None
+
+
+class DeliverableSpec(_Strict):
+    key: Key
+    title: _text(200, required=True)
+    description: _text() = ""
+    kind: Literal["file", "text"] = "file"
+    file_types: Annotated[list[Literal["pdf"]], Field(min_length=1)] = ["pdf"]
+    opens: DateTime | None = None
+    due: DateTime | None = None
+    every: EverySpec | None = None
+    free_misses: Annotated[int, Field(ge=0, le=1000)] = 0
+    feeds: list[Key] = []
+    page_limit: Annotated[int, Field(ge=1, le=10000)] | None = None
+    max_mb: Annotated[Decimal, Field(gt=0, le=100, decimal_places=1)] = Decimal(20)
+    late: Annotated[LateSpec, BeforeValidator(_read_late)] = LateSpec()
+    team: bool = False
+
+
 class LetterSpec(_Strict):
     letter: _column(LetterGrade, "letter", required=True)
     min: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
@@ -470,6 +518,7 @@ class CourseSpec(_Strict):
     feedback_questions: list[QuestionSpec] = []
     grading: dict[Key, PartSpec] = {}
     letters: list[LetterSpec] = []
+    deliverables: list[DeliverableSpec] = []
 
     # The line of each entry, for locating problems the loader finds (not part of the course).
     _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
@@ -664,6 +713,12 @@ class CourseSpec(_Strict):
                     meeting["date"] += delta
             for session in data["sessions"]:
                 session["date"] += delta
+            if data["policies"]["teams_close"] is not None:
+                data["policies"]["teams_close"] += delta
+            for deliverable in data["deliverables"]:
+                for moment in ("opens", "due"):
+                    if deliverable[moment] is not None:
+                        deliverable[moment] += delta
         except OverflowError:
             raise CourseFileError([f"(top level): {moved}, the dates leave the calendar"]) from None
         # The copy is checked like a file: a date may leave the allowed years, and a time that
@@ -1059,6 +1114,7 @@ def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
         ("feedback_questions", "key", "question"),
         ("letters", "letter", "letter"),
         ("letters", "min", "minimum"),
+        ("deliverables", "key", "deliverable"),
     ]:
         if sound(section):
             _check_unique(problems, getattr(spec, section), attr, section, what)
@@ -1113,6 +1169,19 @@ def _check_rules(spec: CourseSpec, problems: _Problems, *, broken: set[str]) -> 
 
     if sound("grading"):
         _check_rubric(spec, problems, broken=broken)
+
+    if sound("deliverables"):
+        _check_deliverables(
+            spec,
+            problems,
+            leaves=_leaf_sources(spec) if sound("grading") else None,
+            meetings=meetings,
+        )
+    if sound("policies") and spec.policies.team_min_size > spec.policies.team_max_size:
+        problems.add(
+            ("policies", "team_min_size"),
+            f"{spec.policies.team_min_size} is above team_max_size {spec.policies.team_max_size}",
+        )
 
 
 def _check_unique(problems: _Problems, items: list, attr: str, section: str, what: str) -> None:
@@ -1246,11 +1315,17 @@ def _check_times(
             problems.add(loc, why + note)
         return why is None
 
-    for name in ("signup_opens", "papers_close"):
+    for name in ("signup_opens", "papers_close", "teams_close"):
         moment = getattr(spec.policies, name)
         if "policies" not in broken and moment is not None and moment.tzinfo is None:
             # With an offset written out (+08:00) the instant is unambiguous whatever the zone.
             exists(("policies", name), moment.date(), moment.time())
+    if "deliverables" not in broken:
+        for d, deliverable in enumerate(spec.deliverables):
+            for name in ("opens", "due"):
+                moment = getattr(deliverable, name)
+                if moment is not None and moment.tzinfo is None:
+                    exists(("deliverables", d, name), moment.date(), moment.time())
     if meetings is None:
         return
     for meeting in meetings:
@@ -1345,3 +1420,72 @@ def _check_rubric(spec: CourseSpec, problems: _Problems, *, broken: set[str]) ->
         else:
             field = problem.field if isinstance(problem.field, tuple) else (problem.field,)
             problems.add((*problem.node.ref, *field), problem.message)
+
+
+def _leaf_sources(spec: CourseSpec) -> dict[str, str]:
+    """The rubric's leaves: key -> source."""
+    return {key: str(node.source or "") for _, key, node in spec.rubric() if not node.children}
+
+
+def _check_deliverables(
+    spec: CourseSpec,
+    problems: _Problems,
+    *,
+    leaves: dict[str, str] | None,
+    meetings: list[PlannedMeeting] | None,
+) -> None:
+    """A deliverable is due once (`due`) or for every meeting of a kind (`every`); it feeds
+    leaves of the rubric: a one-off deliverable `instructor` leaves (the grader's score, less
+    the late penalty), a recurring one `responses` leaves, which count what was handed in."""
+    fed: dict[str, int] = {}
+    series = {item.key: d for d, item in enumerate(spec.deliverables) if item.every is not None}
+    for d, item in enumerate(spec.deliverables):
+        loc = ("deliverables", d)
+        # A recurring deliverable's instances are keyed `<key>-<yyyymmdd>`.
+        clash = next(
+            (other for other in series if other != item.key and item.key.startswith(f"{other}-")),
+            None,
+        )
+        if clash is not None:
+            problems.add(
+                (*loc, "key"),
+                f"{item.key!r} may clash with the instances of deliverables[{series[clash]}] "
+                f"({clash!r}, keyed {clash}-<date>)",
+            )
+        if (item.due is None) == (item.every is None):
+            problems.add(loc, "give either `due` (one due date) or `every` (per meeting)")
+        if item.due is not None and item.opens is not None and item.opens >= item.due:
+            problems.add((*loc, "opens"), f"opens {item.opens} is not before due {item.due}")
+        if (
+            item.every is not None
+            and meetings is not None
+            and not any(meeting.kind == item.every.kind for meeting in meetings)
+        ):
+            problems.add((*loc, "every", "kind"), f"no meeting of kind {item.every.kind}")
+        if item.kind == "text" and item.page_limit is not None:
+            problems.add((*loc, "page_limit"), "a text deliverable has no pages")
+        if leaves is None:
+            continue
+        for f, key in enumerate(item.feeds):
+            where = (*loc, "feeds", f)
+            if key not in leaves:
+                known = ", ".join(sorted(leaves)) or "none defined"
+                problems.add(where, f"{key!r} is not a leaf of the rubric (leaves: {known})")
+                continue
+            wanted = "responses" if item.every is not None else "instructor"
+            if leaves[key] != wanted:
+                what = "a recurring" if item.every is not None else "a one-off"
+                problems.add(
+                    where,
+                    f"{what} deliverable feeds {wanted} leaves; {key!r} is {leaves[key]!r}",
+                )
+            elif key in fed:
+                problems.add(where, f"{key!r} is fed by deliverables[{fed[key]}] already")
+            else:
+                fed[key] = d
+    if leaves is not None:
+        for key, source in leaves.items():
+            if source == "responses" and key not in fed:
+                problems.add(
+                    ("grading",), f"the responses leaf {key!r} is fed by no recurring deliverable"
+                )

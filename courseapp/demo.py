@@ -24,6 +24,7 @@ from courseapp.services import LoadReport, course_load
 from grading.demo_grades import demo_grades
 from presentations.demo_feedback import demo_feedback
 from presentations.demo_presentations import demo_presentations
+from submissions.demo_submissions import demo_submissions
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courses" / "mlsys-2025.yaml"
 DEMO_PASSWORD = "demo"
@@ -130,6 +131,7 @@ def demo_load() -> DemoReport:
             demo_presentations(archive=archive, live=live, now=now)
             demo_feedback(archive=archive, live=live, now=now)
             demo_grades(archive=archive, live=live, now=now)
+            demo_submissions(archive=archive, live=live, now=now)
 
     return DemoReport(
         archive=archive_report, live=live_report, live_shift_weeks=shift, users_created=created

@@ -36,6 +36,7 @@ COURSE_FILE_MODELS = (
     ("presentations", "feedbackquestion"),
     ("grading", "criterion"),
     ("grading", "lettergrade"),
+    ("submissions", "deliverable"),
 )
 INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "auth.view_user",
@@ -62,6 +63,12 @@ INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "grading.view_score",
     "grading.view_scorechange",
     "grading.view_release",
+    # Hand-ins, extensions and waivers are written on their pages (services with audit);
+    # teams by the students or from a CSV. The model admins only show them.
+    "submissions.view_submission",
+    "submissions.view_extension",
+    "submissions.view_penaltywaiver",
+    "submissions.view_team",
 )
 
 

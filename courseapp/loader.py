@@ -33,6 +33,7 @@ from grading.models import Criterion, LetterGrade
 from grading.rubric import rubric_check
 from presentations.models import Category, FeedbackQuestion, Paper, Slot
 from schedule.models import Meeting, Week
+from submissions.models import MB, Deliverable
 
 
 class CourseLoadRefused(CourseFileError):
@@ -121,6 +122,8 @@ COURSE_FILE_MODELS: frozenset[type[models.Model]] = frozenset(
         Criterion,
         Criterion.feedback_questions.through,
         LetterGrade,
+        Deliverable,
+        Deliverable.criteria.through,
     }
 )
 
@@ -329,6 +332,7 @@ def load_course(load: LoadState) -> Course:
             "schedule_public": "public",
             "signup_opens_at": "signup_opens",
             "papers_close_at": "papers_close",
+            "teams_close_at": "teams_close",
         },
     )
     course = courses.upsert(
@@ -368,6 +372,9 @@ def load_course(load: LoadState) -> Course:
             "signup_category_must_match": policies.signup_category_must_match,
             "multi_talk_rule": policies.multi_talk_rule,
             "ta_can_grade": policies.ta_can_grade,
+            "team_min_size": policies.team_min_size,
+            "team_max_size": policies.team_max_size,
+            "teams_close_at": aware(policies.teams_close),
         },
     )
     courses.save_changes()
@@ -665,6 +672,114 @@ def load_rubric_and_letters(load: LoadState, *, questions: _Table) -> tuple[_Tab
     return criteria, letters
 
 
+def load_deliverables(load: LoadState, *, criteria: _Table, meetings: _Table) -> _Table:
+    """The deliverables, each by its key; a recurring one as one row per matching meeting,
+    keyed `<key>-<yyyymmdd>` (`-<meeting key>` too when a date has several meetings)."""
+    spec, course = load.spec, load.course
+    zone = course.tzinfo
+    table = _Table(
+        load,
+        Deliverable.objects.filter(course=course).prefetch_related("criteria"),
+        identity=lambda deliverable: deliverable.key,
+        label=lambda deliverable: f"deliverable {deliverable.key}",
+        removed_loc=lambda deliverable: ("deliverables",),
+        file_keys={
+            "penalty_rate": "late",
+            "penalty_unit": "late",
+            "penalty_cap": "late",
+            "after_cap": "late",
+            "max_bytes": "max_mb",
+            "series": "every",
+            "meeting": "every",
+        },
+    )
+
+    def aware(moment: dt.datetime | None) -> dt.datetime | None:
+        if moment is not None and moment.tzinfo is None:
+            return moment.replace(tzinfo=zone)
+        return moment
+
+    links: list[tuple[Deliverable, list[Criterion]]] = []
+    position = 0
+    for d, item in enumerate(spec.deliverables):
+        late = item.late
+        common = {
+            "course": course,
+            "title": item.title,
+            "description": item.description,
+            "kind": item.kind,
+            "file_types": list(item.file_types) if item.kind == "file" else [],
+            "page_limit": item.page_limit,
+            "max_bytes": int(item.max_mb * MB),
+            "late": Deliverable.Late.PENALTY if late.accepted else Deliverable.Late.REFUSE,
+            "penalty_rate": late.penalty,
+            "penalty_unit": late.per,
+            "penalty_cap": late.cap,
+            "after_cap": late.after_cap,
+            "team": item.team,
+            "free_misses": item.free_misses,
+        }
+        wanted = [criteria.rows[key] for key in item.feeds]
+        instances: list[tuple[str, dict]] = []
+        if item.every is None:
+            instances.append(
+                (
+                    item.key,
+                    {
+                        "opens": aware(item.opens),
+                        "due": aware(item.due),
+                        "series": "",
+                        "meeting": None,
+                    },
+                )
+            )
+        else:
+            matching = [
+                meeting
+                for meeting in sorted(meetings.rows.values(), key=lambda m: (m.date, m.key))
+                if meeting.kind == item.every.kind and meeting.pk in meetings.listed
+            ]
+            for meeting in matching:
+                due = dt.datetime.combine(meeting.date, item.every.due_time, tzinfo=zone)
+                opens = (
+                    due - dt.timedelta(days=item.every.opens_days_before)
+                    if item.every.opens_days_before is not None
+                    else None
+                )
+                suffix = f"{meeting.date:%Y%m%d}" + (f"-{meeting.key}" if meeting.key else "")
+                instances.append(
+                    (
+                        f"{item.key}-{suffix}"[:64],
+                        {
+                            "opens": opens,
+                            "due": due,
+                            "series": item.key,
+                            "meeting": meeting,
+                            "title": f"{item.title} ({meeting.date:%Y-%m-%d}: {meeting.topic})"[
+                                :200
+                            ],
+                        },
+                    )
+                )
+        for key, values in instances:
+            existed = key in table.rows
+            deliverable = table.upsert(
+                key,
+                loc=("deliverables", d),
+                values={**common, "key": key, "position": position, **values},
+            )
+            position += 1
+            current = sorted(c.key for c in deliverable.criteria.all()) if existed else []
+            if existed and current != sorted(c.key for c in wanted):
+                table.note(deliverable, "feeds", current, sorted(c.key for c in wanted))
+            if not existed or current != sorted(c.key for c in wanted):
+                links.append((deliverable, wanted))
+    table.save_changes()
+    for deliverable, wanted in links:
+        deliverable.criteria.set(wanted)
+    return table
+
+
 def prune(load: LoadState, tables: Iterable[_Table], *, criteria: _Table) -> None:
     """Delete the rows the file no longer lists, dependants before what they depend on, each
     once the in-use checks agree. After a refusal nothing more is deleted (the load will be
@@ -733,9 +848,10 @@ def run_load(spec: CourseSpec, *, dry_run: bool = False) -> tuple[Course, LoadRe
     papers = load_papers(load, categories=categories)
     questions = load_questions(load)
     criteria, letters = load_rubric_and_letters(load, questions=questions)
+    deliverables = load_deliverables(load, criteria=criteria, meetings=meetings)
     prune(
         load,
-        [letters, criteria, questions, papers, slots, meetings, weeks, categories],
+        [deliverables, letters, criteria, questions, papers, slots, meetings, weeks, categories],
         criteria=criteria,
     )
     if not load.refusals:

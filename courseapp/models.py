@@ -189,6 +189,15 @@ class Course(models.Model):
     ta_can_grade = models.BooleanField(
         default=False, help_text="TAs may enter scores (otherwise they see grades read-only)."
     )
+    team_min_size = models.PositiveSmallIntegerField(
+        default=1, help_text="Students form teams of at least this many members."
+    )
+    team_max_size = models.PositiveSmallIntegerField(
+        default=4, help_text="Students form teams of at most this many members."
+    )
+    teams_close_at = models.DateTimeField(
+        null=True, blank=True, help_text="Students may form and leave teams until then."
+    )
 
     # Counts changes to the rows the course file owns (schedule, sessions, papers, rubric):
     # rendered schedules are cached under it, so a change makes every cached copy unreachable.

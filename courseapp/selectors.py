@@ -274,7 +274,37 @@ def _manage_course(ctx: DashboardContext) -> Card:
 
 CardBuilder = Callable[[DashboardContext], Card]
 
-_STUDENT_CARDS: list[CardBuilder] = [_your_presentation, _feedback_to_give, _your_grades]
+
+def _due_next(ctx: DashboardContext) -> Card:
+    """What the student (or their team) still has to hand in, soonest first."""
+    from submissions.models import Deliverable
+    from submissions.selectors import student_deliverables
+
+    handins = []
+    # One query for a course with nothing to hand in; five otherwise, whatever the class size.
+    if Deliverable.objects.for_course(ctx.course).exists():
+        enrollment = Enrollment.objects.get(course=ctx.course, user=ctx.user)
+        handins = student_deliverables(course=ctx.course, enrollment=enrollment).due_next
+        any_deliverable = True
+    else:
+        any_deliverable = False
+    return Card(
+        "due_next",
+        "Due next",
+        {
+            "handins": handins,
+            "any": any_deliverable,
+            "url": reverse("submissions:deliverables", args=[ctx.course.code]),
+        },
+    )
+
+
+_STUDENT_CARDS: list[CardBuilder] = [
+    _due_next,
+    _your_presentation,
+    _feedback_to_give,
+    _your_grades,
+]
 _STAFF_CARDS: list[CardBuilder] = [_class_progress, _gradebook_export]
 
 DASHBOARD_CARDS: dict[Role, list[CardBuilder]] = {

@@ -6,6 +6,7 @@ in docs/deployment.md. The helpers below fail loudly on a value they cannot read
 quietly falling back to a default.
 """
 
+import json
 import os
 import tempfile
 from datetime import timedelta
@@ -52,6 +53,19 @@ def env_positive_int(name: str, default: int) -> int:
     value = env_int(name, default)
     if value < 1:
         raise ImproperlyConfigured(f"{name}={value} must be at least 1")
+    return value
+
+
+def env_json_object(name: str, default: dict) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object of options")
     return value
 
 
@@ -115,6 +129,7 @@ INSTALLED_APPS = [
     "schedule",
     "presentations",
     "grading",
+    "submissions",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +154,8 @@ MIDDLEWARE = [
 # Content-Length is over REQUEST_MAX_BYTES, before it is read; the body of a form or JSON
 # request, files aside, is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (the roster preview posts
 # the whole roster back as one form field: a 1 MB roster, percent-encoded, fits).
-REQUEST_MAX_BYTES = env_positive_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+# 25 MB: a submitted PDF of the default 20 MB limit and its form fit.
+REQUEST_MAX_BYTES = env_positive_int("REQUEST_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
@@ -272,10 +288,26 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# Where submitted files live on local disk: outside STATIC_ROOT and never served by the web
+# server. An S3-compatible store is chosen with SUBMISSIONS_STORAGE_BACKEND (for example
+# "storages.backends.s3.S3Storage" from django-storages) and its OPTIONS as JSON.
+SUBMISSIONS_ROOT = Path(env_str("SUBMISSIONS_ROOT", str(BASE_DIR / "private-media")))
+SUBMISSIONS_STORAGE_OPTIONS = env_json_object(
+    "SUBMISSIONS_STORAGE_OPTIONS", {"location": str(SUBMISSIONS_ROOT), "base_url": None}
+)
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Students' submitted files: never under a public URL (no base_url); the app serves them
+    # only through a view that checks who asks (docs/deployment.md, "Submitted files").
+    "submissions": {
+        "BACKEND": env_str(
+            "SUBMISSIONS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": SUBMISSIONS_STORAGE_OPTIONS,
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("courses/<slug:code>/", include("schedule.urls")),
     path("courses/<slug:code>/", include("presentations.urls")),
     path("courses/<slug:code>/", include("grading.urls")),
+    path("courses/<slug:code>/", include("submissions.urls")),
     path("courses/<slug:code>/", include(course_patterns)),
     path("", include("courseapp.page_urls")),
 ]

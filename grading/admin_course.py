@@ -186,6 +186,8 @@ class GradingAdminMixin:
                 "leaf": row.leaves[column.key],
                 "score": row.scores.get(column.key),
                 "error": errors.get(str(column.criterion.pk), ""),
+                "handin": row.handins.get(column.key),
+                "team_leaf": column.key in book.submissions.team_leaves,
             }
             for column in book.columns
         ]

@@ -24,6 +24,7 @@ PEER = "peer"
 BLEND = "blend"
 FEEDBACK_GIVEN = "feedback_given"
 INSTRUCTOR = "instructor"
+RESPONSES = "responses"
 TALK_BASED = (PEER, BLEND)
 
 
@@ -83,6 +84,20 @@ def feedback_given_points(*, points: Decimal, ratio: Decimal | None) -> Decimal 
     return None if ratio is None else points * ratio
 
 
+def responses_points(*, points: Decimal, on_time: int, owed: int, free_misses: int) -> Decimal:
+    """`points × min(1, handed in on time ÷ (owed − free misses))`, full points when nothing
+    is owed beyond the free misses: the `feedback_given` law for per-meeting responses."""
+    needed = owed - free_misses
+    if needed <= 0:
+        return points
+    return points * min(Decimal(1), Decimal(on_time) / Decimal(needed))
+
+
+def penalised(raw: Decimal, share: Decimal) -> Decimal:
+    """A raw score less a late penalty's share of it."""
+    return raw * (Decimal(1) - share)
+
+
 def combine_talks(values: Iterable[Decimal | None], rule: str) -> Decimal | None:
     """Several talks' values of one leaf as one: their `mean` or the `best`. Talks without
     a value yet are left out; None when no talk has one."""
@@ -108,10 +123,19 @@ class LeafScore:
     entered: Decimal | None = None
     override: Decimal | None = None
     too_few_reviews: bool = False
+    # A leaf fed by a deliverable: the late penalty taken off the raw score (its share, and
+    # the points), and whether an instructor waived it.
+    penalty_share: Decimal | None = None
+    penalty: Decimal | None = None
+    waived: bool = False
 
     @property
     def overridden(self) -> bool:
         return self.override is not None
+
+    @property
+    def late(self) -> bool:
+        return bool(self.penalty_share) or self.waived
 
 
 @dataclass(frozen=True)
@@ -135,12 +159,17 @@ def leaf_score(
     credit: Any | None = None,
     min_reviews: int = 0,
     rule: str = "mean",
+    penalty_share: Decimal | None = None,
+    waived: bool = False,
+    responses: tuple[int, int, int] | None = None,
 ) -> LeafScore:
     """A student's score on `leaf`.
 
     `talks` are the student's given talks as (presentation id, its peer aggregate or None);
     `staff` maps a presentation id to the staff's shares per question; `credit` is the
-    student's feedback credit (None: not known).
+    student's feedback credit (None: not known). `penalty_share` is the late penalty of the
+    deliverable that feeds the leaf (taken off the grader's raw score unless `waived`);
+    `responses` is (handed in on time, owed, free misses) for a `responses` leaf.
     """
     keys = list(leaf.question_keys)
     too_few = False
@@ -178,8 +207,21 @@ def leaf_score(
     elif leaf.source == FEEDBACK_GIVEN:
         ratio = credit.ratio if credit is not None else None
         computed = feedback_given_points(points=leaf.points, ratio=ratio)
+    elif leaf.source == RESPONSES:
+        computed = None
+        if responses is not None:
+            on_time, owed, free = responses
+            computed = responses_points(
+                points=leaf.points, on_time=on_time, owed=owed, free_misses=free
+            )
     else:
         computed = None
+    penalty = None
+    if penalty_share and computed is not None and leaf.source == INSTRUCTOR:
+        share = Decimal(0) if waived else penalty_share
+        net = round_points(penalised(computed, share))
+        penalty = round_points(computed) - net
+        computed = net
     computed = round_points(computed) if computed is not None else None
     value = override if override is not None else computed
     return LeafScore(
@@ -188,6 +230,9 @@ def leaf_score(
         entered=entered,
         override=override,
         too_few_reviews=too_few,
+        penalty_share=penalty_share if penalty_share else None,
+        penalty=penalty,
+        waived=waived and bool(penalty_share),
     )
 
 

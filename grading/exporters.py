@@ -73,7 +73,7 @@ class GradebookExporter:
         for part in gradebook.parts:
             columns += [f"{part.key} current %", f"{part.key} final"]
         columns += ["course current %", "course final", "letter"]
-        columns += ["too few reviews", "override", "withdrawn"]
+        columns += ["too few reviews", "override", "withdrawn", "late penalty"]
         return columns
 
     def values(self, row: GradebookRow) -> list[Any]:
@@ -93,7 +93,7 @@ class GradebookExporter:
             total = row.parts[part.key]
             cells += [total.current_percent, total.final]
         cells += [row.total.current_percent, row.total.final, row.letter]
-        cells += [row.too_few_reviews, row.overridden, row.withdrawn]
+        cells += [row.too_few_reviews, row.overridden, row.withdrawn, row.late_penalty]
         return cells
 
 
@@ -198,6 +198,7 @@ class JSONExporter(GradebookExporter):
                 "too_few_reviews": row.too_few_reviews,
                 "override": row.overridden,
                 "withdrawn": row.withdrawn,
+                "late_penalty": row.late_penalty,
             },
         }
 

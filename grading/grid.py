@@ -8,6 +8,7 @@ next to it, and a cell another grader changed since the grid was opened refuses 
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -63,6 +64,10 @@ class GridCell:
     error: str = ""
     overridden: bool = False
     too_few_reviews: bool = False
+    # A leaf fed by a deliverable: the score before and after the late penalty, and the
+    # hand-in behind it (version, pages, late, extension, link).
+    leaf: Any = None
+    handin: Any = None
 
     @property
     def key(self) -> str:
@@ -141,6 +146,8 @@ def build_grid(
                     error=errors.get(cell_key(row.enrollment.pk, column.criterion.pk), ""),
                     overridden=leaf.overridden,
                     too_few_reviews=leaf.too_few_reviews,
+                    leaf=leaf,
+                    handin=row.handins.get(column.key),
                 )
             )
         rows.append(GridRow(row=row, cells=cells))

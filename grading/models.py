@@ -23,6 +23,7 @@ class Criterion(models.Model):
         PEER = "peer", "Peer feedback"
         BLEND = "blend", "Peer feedback blended with the instructor's score"
         FEEDBACK_GIVEN = "feedback_given", "Feedback the student gave"
+        RESPONSES = "responses", "Per-meeting responses handed in"
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="criteria")
     parent = models.ForeignKey(
@@ -86,6 +87,7 @@ COMPUTED_SOURCES = (
     Criterion.Source.PEER,
     Criterion.Source.BLEND,
     Criterion.Source.FEEDBACK_GIVEN,
+    Criterion.Source.RESPONSES,
 )
 
 

@@ -1,6 +1,6 @@
 """Reads of grading: the rubric tree, the letter scale, the gradebook and what feeds it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from courseapp.models import Course, Enrollment
@@ -17,6 +17,7 @@ from grading.compute import (
 from grading.feedback import FeedbackData, feedback_available, feedback_data
 from grading.models import Criterion, LetterGrade, Release, Score
 from presentations.models import FeedbackQuestion, Presentation
+from submissions.selectors import GradingInputs, HandinLine, grading_inputs
 
 
 def _percent(share: Decimal) -> str:
@@ -48,6 +49,8 @@ class RubricNode:
                 )
             case Criterion.Source.FEEDBACK_GIVEN:
                 return "Feedback given"
+            case Criterion.Source.RESPONSES:
+                return "Responses handed in"
         return ""
 
 
@@ -118,6 +121,8 @@ class GradebookRow:
     parts: dict[str, Total]
     total: Total
     letter: str
+    # Leaves fed by a deliverable: the student's (or team's) hand-in behind each.
+    handins: dict[str, HandinLine] = field(default_factory=dict)
 
     @property
     def user(self):
@@ -148,6 +153,11 @@ class GradebookRow:
         return any(leaf.overridden for leaf in self.leaves.values())
 
     @property
+    def late_penalty(self) -> bool:
+        """A leaf's value is net of a late penalty (the export's flag)."""
+        return any(leaf.penalty for leaf in self.leaves.values())
+
+    @property
     def papers(self) -> str:
         return "; ".join(talk.paper for talk in self.talks if talk.paper)
 
@@ -168,6 +178,7 @@ class Gradebook:
     criteria: dict[str, Criterion]
     feedback: FeedbackData
     feedback_available: bool = True
+    submissions: GradingInputs = field(default_factory=GradingInputs)
 
     def columns_of(self, part: Criterion) -> list[Column]:
         return [column for column in self.columns if column.part.pk == part.pk]
@@ -206,10 +217,11 @@ def gradebook_rows(
     """Every student's scores, computed leaves, part and course totals and letter.
 
     A fixed number of queries whatever the size of the class: the rubric (two), the letter
-    scale, the releases, the students, their scores, their talks, and the three feedback
-    selectors. `students` limits it to those enrolment ids (a student's own page);
-    `section`, `session` (a presentation meeting's id) and `category` (a key) filter the
-    rows as the grade grid does.
+    scale, the releases, the students, their scores, their talks, the three feedback
+    selectors, and the submissions' (deliverables, teams, extensions, waivers, versions).
+    `students` limits it to those enrolment ids (a student's own page); `section`,
+    `session` (a presentation meeting's id) and `category` (a key) filter the rows as the
+    grade grid does.
     """
     criteria = list(
         Criterion.objects.for_course(course)
@@ -294,6 +306,7 @@ def gradebook_rows(
             )
         )
     feedback = feedback_data(course=course)
+    submitted = grading_inputs(course=course, students=ids)
 
     rows = []
     for enrollment in enrollments:
@@ -309,9 +322,12 @@ def gradebook_rows(
             if talk.session_id is not None
         ]
         own = scores.get(enrollment.pk, {})
+        handins = submitted.lines.get(enrollment.pk, {})
+        responses = submitted.responses.get(enrollment.pk, {})
         leaves = {}
         for column in columns:
             score = own.get(column.key)
+            handin = handins.get(column.key)
             leaves[column.key] = leaf_score(
                 column.spec,
                 entered=score.points if score is not None else None,
@@ -321,6 +337,9 @@ def gradebook_rows(
                 credit=feedback.credit.get(enrollment.pk),
                 min_reviews=course.min_reviews,
                 rule=course.multi_talk_rule,
+                penalty_share=handin.penalty_share if handin is not None else None,
+                waived=handin is not None and handin.waiver is not None,
+                responses=responses.get(column.key),
             )
         values = {key: leaf.value for key, leaf in leaves.items()}
         part_totals = {node.key: node_total(node, values) for node in nodes}
@@ -334,6 +353,7 @@ def gradebook_rows(
                 parts=part_totals,
                 total=total,
                 letter=letter_for(total.final_percent, letters),
+                handins=handins,
             )
         )
     return Gradebook(
@@ -347,6 +367,7 @@ def gradebook_rows(
         criteria={criterion.key: criterion for criterion in criteria},
         feedback=feedback,
         feedback_available=feedback_available(),
+        submissions=submitted,
     )
 
 
@@ -365,6 +386,7 @@ class CriterionLine:
     overridden: bool = False
     comment: str = ""
     dropped: bool = False
+    late_penalty: Decimal | None = None  # points taken off for late work
 
 
 @dataclass
@@ -472,6 +494,7 @@ def _criterion_lines(
             overridden=leaf.overridden,
             comment=score.comment if score is not None else "",
             dropped=node.key in dropped,
+            late_penalty=leaf.penalty or None,
         )
     )
 

@@ -26,6 +26,9 @@ class GradeLineSerializer(serializers.Serializer):
     overridden = serializers.BooleanField(help_text="Set by the instructor.")
     dropped = serializers.BooleanField(help_text="Among the lowest, which do not count.")
     comment = serializers.CharField()
+    late_penalty = _points(
+        allow_null=True, help_text="Points taken off for late work (null: none)."
+    )
 
 
 class ReleasedPartSerializer(serializers.Serializer):

@@ -149,7 +149,7 @@ def scores_set(
     All or nothing: a bad value raises ValidationError keyed by cell ("student id:criterion
     id"), a score changed meanwhile raises ScoreConflict, and nothing is written then.
     """
-    entries = list(entries)
+    entries = _with_teammates(course, list(entries))
     _check_grader(actor, course)
     criteria = {
         c.pk: c
@@ -287,6 +287,33 @@ def scores_set(
     return report
 
 
+def _with_teammates(course: Course, entries: list[ScoreInput]) -> list[ScoreInput]:
+    """A score on a team leaf (fed by a team deliverable) is the team's: it is entered for
+    every member too, unless the same save gives that member's own."""
+    from submissions.selectors import team_leaf_ids, teammates
+
+    team_leaves = team_leaf_ids(course=course)
+    team_entries = [entry for entry in entries if entry.criterion_id in team_leaves]
+    if not team_entries:
+        return entries
+    given = {(entry.student_id, entry.criterion_id) for entry in entries}
+    mates = teammates(course=course, students={entry.student_id for entry in team_entries})
+    added = []
+    for entry in team_entries:
+        for mate in mates.get(entry.student_id, []):
+            if (mate, entry.criterion_id) not in given:
+                given.add((mate, entry.criterion_id))
+                added.append(
+                    ScoreInput(
+                        student_id=mate,
+                        criterion_id=entry.criterion_id,
+                        points=entry.points,
+                        comment=entry.comment,
+                    )
+                )
+    return entries + added
+
+
 def score_set(
     *,
     student: Enrollment,
@@ -372,7 +399,7 @@ def _check_computed_leaf(student: Enrollment, criterion: Criterion) -> None:
         raise GradingError("not_a_student", "That person is not a student of this course.")
     if criterion.children.exists():
         raise GradingError("not_a_leaf", f"{criterion.name} is not a leaf of the rubric.")
-    if not criterion.is_computed:
+    if not criterion.is_computed and not criterion.deliverables.filter(team=True).exists():
         raise GradingError(
             "not_computed", f"{criterion.name} is entered by graders; enter its score instead."
         )

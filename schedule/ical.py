@@ -119,11 +119,34 @@ def _talk_event(*, course: Course, talk, stamp: dt.datetime) -> Event:
     return event
 
 
+def _deadline_event(*, course: Course, handin, stamp: dt.datetime) -> Event:
+    """A deliverable due for the reader: a point in time at the (extended) due date."""
+    deliverable = handin.deliverable
+    event = Event()
+    event.add("uid", f"{course.code}-due-{deliverable.key}@courseapp")
+    event.add("dtstamp", stamp)
+    event.add("summary", f"{course.code}: due: {deliverable.title}")
+    event.add("dtstart", handin.due)
+    event.add("dtend", handin.due)
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["Due date"])
+    handed = f"version {handin.latest.version} handed in" if handin.latest else "not handed in"
+    extended = " (extended)" if handin.extension else ""
+    event.add("description", f"Due{extended}; {handed}.")
+    return event
+
+
 def course_calendar(
-    *, course: Course, weeks: list[WeekRow], course_url: str, talks: list | None = None
+    *,
+    course: Course,
+    weeks: list[WeekRow],
+    course_url: str,
+    talks: list | None = None,
+    deadlines: list | None = None,
 ) -> bytes:
     """The feed for these weeks of the course, serialised; with `talks`, the reader's own
-    booked talks too (Presentation rows with their slot, session and paper)."""
+    booked talks too (Presentation rows with their slot, session and paper); with
+    `deadlines`, the due dates of their deliverables (submissions.selectors.Handin)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -141,11 +164,15 @@ def course_calendar(
     for talk in talks or []:
         talk.slot.meeting.course = course  # its times read the course's zone
         calendar.add_component(_talk_event(course=course, talk=talk, stamp=stamp))
+    for handin in deadlines or []:
+        calendar.add_component(_deadline_event(course=course, handin=handin, stamp=stamp))
     return calendar.to_ical()
 
 
-def course_feed(*, course: Course, course_url: str, talks: list) -> bytes:
-    """The course's feed, with the reader's own talks when given.
+def course_feed(
+    *, course: Course, course_url: str, talks: list, deadlines: list | None = None
+) -> bytes:
+    """The course's feed, with the reader's own talks and due dates when given.
 
     The schedule part depends on the course file's rows only: it is rendered once per
     course-file version (Course.schedule_version) and kept in the cache; a reader's talks
@@ -157,9 +184,11 @@ def course_feed(*, course: Course, course_url: str, talks: list) -> bytes:
         weeks = course_schedule(course=course, today=timezone.localdate(timezone=course.tzinfo))
         body = course_calendar(course=course, weeks=weeks, course_url=course_url)
         cache.set(key, body, SCHEDULE_CACHE_SECONDS)
-    if not talks:
+    if not talks and not deadlines:
         return body
-    personal = course_calendar(course=course, weeks=[], course_url=course_url, talks=talks)
+    personal = course_calendar(
+        course=course, weeks=[], course_url=course_url, talks=talks, deadlines=deadlines
+    )
     events = personal[personal.index(b"BEGIN:VEVENT") : personal.rindex(b"END:VCALENDAR")]
     end = body.rindex(b"END:VCALENDAR")
     return body[:end] + events + body[end:]

@@ -29,6 +29,7 @@ from grading.selectors import letter_scale, rubric_tree
 from presentations.selectors import booked_talks_of
 from schedule.ical import course_feed, feed_address
 from schedule.selectors import course_schedule, current_week_number
+from submissions.selectors import due_dates_of
 
 # What secrets.token_urlsafe makes. Checked before the database is asked: a NUL byte, say,
 # makes PostgreSQL refuse the query outright, which would be a 500.
@@ -98,7 +99,8 @@ def ical_feed(request, code: str):
         return redirect_to_login(request.get_full_path())
     course_url = request.build_absolute_uri(reverse("schedule:course", args=[course.code]))
     talks = booked_talks_of(user=reader, course=course) if role == Role.STUDENT else []
-    body = course_feed(course=course, course_url=course_url, talks=talks)
+    deadlines = due_dates_of(user=reader, course=course) if role == Role.STUDENT else []
+    body = course_feed(course=course, course_url=course_url, talks=talks, deadlines=deadlines)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{course.code}.ics"'
     if not course.schedule_public or request.GET.get("key"):

@@ -15,6 +15,7 @@ from courseapp.models import AuditEntry, Course, CourseFileVersion
 from grading.models import Criterion, LetterGrade
 from presentations.models import Category, FeedbackQuestion, Paper, Slot
 from schedule.models import Meeting, Week
+from submissions.models import Deliverable
 
 # Parents before the rows that refer to them.
 MODELS: list[type[models.Model]] = [
@@ -28,6 +29,8 @@ MODELS: list[type[models.Model]] = [
     Criterion,
     Criterion.feedback_questions.through,
     LetterGrade,
+    Deliverable,
+    Deliverable.criteria.through,
     CourseFileVersion,
     AuditEntry,
 ]
@@ -107,6 +110,8 @@ def _rows_of(model, course: Course) -> list[dict]:
         queryset = Course.objects.filter(pk=course.pk)
     elif model is Criterion.feedback_questions.through:
         queryset = model.objects.filter(criterion__course=course)
+    elif model is Deliverable.criteria.through:
+        queryset = model.objects.filter(deliverable__course=course)
     else:
         queryset = model.objects.filter(course=course)
     fields = [field.attname for field in model._meta.concrete_fields]

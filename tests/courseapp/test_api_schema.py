@@ -27,6 +27,10 @@ ENDPOINTS = {
     "/api/courses/{code}/feedback/excusals/": {"post"},
     "/api/courses/{code}/grades/me/": {"get"},
     "/api/courses/{code}/gradebook/": {"get"},
+    "/api/courses/{code}/deliverables/": {"get"},
+    "/api/courses/{code}/deliverables/{key}/submissions/": {"get", "post"},
+    "/api/courses/{code}/deliverables/{key}/handins/": {"get"},
+    "/api/courses/{code}/submissions/{submission_id}/file/": {"get"},
 }
 
 

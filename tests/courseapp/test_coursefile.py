@@ -331,7 +331,7 @@ def test_a_rubric_inner_node_takes_no_source_and_a_leaf_needs_one():
         f"grading.report.source (line {report_source}): "
         "only a leaf (a node without children) has one",
         f"grading.report.children[1].source (line {line_of(text, '{key: plan')}): "
-        "a leaf needs a source: instructor, peer, blend, feedback_given",
+        "a leaf needs a source: instructor, peer, blend, feedback_given, responses",
     ]
 
 
@@ -498,6 +498,14 @@ def test_the_documented_example_uses_every_key_of_the_format():
         # the mapping), so between them they must show every key.
         coursefile.CriterionSpec: keys(children(data["grading"].values())),
         coursefile.LetterSpec: keys(data["letters"]),
+        coursefile.DeliverableSpec: keys(data["deliverables"]),
+        coursefile.LateSpec: keys(
+            item["late"] for item in data["deliverables"] if isinstance(item["late"], dict)
+        )
+        | {"accepted"},  # written `late: refuse`
+        coursefile.EverySpec: keys(
+            item["every"] for item in data["deliverables"] if "every" in item
+        ),
     }
     for model, keys_used in used.items():
         assert set(model.model_fields) - keys_used == set(), model.__name__

@@ -62,10 +62,13 @@ def test_unknown_course_gets_404(client_of, student):
 @pytest.mark.parametrize(
     ("member", "cards"),
     [
-        ("student", ["next_meetings", "your_presentation", "feedback_to_give", "your_grades"]),
+        (
+            "student",
+            ["next_meetings", "due_next", "your_presentation", "feedback_to_give", "your_grades"],
+        ),
         (
             "other_student",
-            ["next_meetings", "your_presentation", "feedback_to_give", "your_grades"],
+            ["next_meetings", "due_next", "your_presentation", "feedback_to_give", "your_grades"],
         ),
         ("ta", ["next_meetings", "class_progress", "gradebook_export"]),
         ("instructor", ["next_meetings", "class_progress", "gradebook_export", "manage_course"]),
@@ -194,8 +197,9 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         assert instructor.get(dashboard_url(demo_course)).status_code == 200
     # The student's feedback card adds four: the talks, the papers of unbooked talks, the
-    # excusals, the feedback given.
-    with django_assert_max_num_queries(14):
+    # excusals, the feedback given; the due-next card six: whether there are deliverables,
+    # the enrolment, the team, the deliverables, extensions, versions.
+    with django_assert_max_num_queries(20):
         assert student.get(dashboard_url(demo_course)).status_code == 200
 
 
@@ -367,8 +371,8 @@ def test_the_card_runs_a_fixed_number_of_queries(
 
     # The card's share: the enrolment, the talks, the waitlists, the swaps, the ranking; and
     # with the feedback window closed, the feedback received (talks, questions, ratings,
-    # comments).
-    with django_assert_max_num_queries(17):
+    # comments); and one more for the due-next card of a course without deliverables.
+    with django_assert_max_num_queries(18):
         text = talk_card(client, open_course)
 
     assert "Bob Builder asks to swap" in text

@@ -98,7 +98,8 @@ def test_the_documented_example_loads_and_reloads_without_changes(course_file):
     example = docs[docs.index("```yaml\n", docs.index("## A complete example")) + 8 :]
     path = course_file(example[: example.index("```")])
 
-    assert loadcourse(path)[-1] == "dbsys-2026: 38 created, 0 updated, 0 deleted"
+    # Its rows, the deliverables included (the survey, one response per lecture).
+    assert loadcourse(path)[-1] == "dbsys-2026: 42 created, 0 updated, 0 deleted"
     assert loadcourse(path) == ["dbsys-2026: no changes"]
 
 
@@ -142,8 +143,9 @@ def test_loading_the_demo_file_twice_changes_no_row(django_assert_max_num_querie
     loadcourse(DEMO_COURSE_FILE)
     before = dump()
 
-    # Matching rows costs one query a table, whatever the size of the course.
-    with django_assert_max_num_queries(16):
+    # Matching rows costs one query a table, whatever the size of the course (the
+    # deliverables two: their rows and the leaves they feed).
+    with django_assert_max_num_queries(18):
         output = loadcourse(DEMO_COURSE_FILE)
 
     assert output == ["mlsys-2025: no changes"]
@@ -584,7 +586,7 @@ def test_refuses_an_unknown_source(course, course_file):
 
     assert problems == [
         f"grading.presentation.children[1].source (line {line_of(text, 'source: feedback}')}): "
-        "'feedback' is not one of: 'instructor', 'peer', 'blend' or 'feedback_given'"
+        "'feedback' is not one of: 'instructor', 'peer', 'blend', 'feedback_given' or 'responses'"
     ]
 
 

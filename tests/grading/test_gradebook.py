@@ -77,6 +77,7 @@ def test_csv_columns_and_values(course, graded):
         "too few reviews",
         "override",
         "withdrawn",
+        "late penalty",
     ]
     alice = dict(zip(header, next(row for row in students if row[1] == "alice"), strict=True))
     assert alice["review"] == "40.50"
@@ -127,7 +128,12 @@ def test_json_carries_numbers_as_exact_strings(course, graded):
     assert alice["leaves"]["review"] == "40.50"
     assert alice["leaves"]["organisation"] is None
     assert alice["parts"]["report"] == {"current_percent": "83.57", "final": "58.50"}
-    assert alice["flags"] == {"too_few_reviews": False, "override": False, "withdrawn": False}
+    assert alice["flags"] == {
+        "too_few_reviews": False,
+        "override": False,
+        "withdrawn": False,
+        "late_penalty": False,
+    }
 
 
 @pytest.mark.parametrize("items", CanvasExporter.ITEMS)

@@ -39,7 +39,7 @@ def test_rubric_check_finds_what_an_edit_of_the_rows_broke(course, django_assert
     assert messages(problems) == [
         "organisation: a blend leaf needs a peer_share in [0, 1]",
         "report: 70 points, but its children add up to 75",
-        "review: a leaf needs a source: instructor, peer, blend, feedback_given",
+        "review: a leaf needs a source: instructor, peer, blend, feedback_given, responses",
         "(rubric): the leaves add up to 105 points, but course.total_points is 100",
     ]
     assert problems[1].field == "points"

@@ -206,7 +206,17 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
     [
         (
             "student",
-            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Feedback", "Grades"],
+            [
+                "Schedule",
+                "Dashboard",
+                "Papers",
+                "Slots",
+                "Programme",
+                "Feedback",
+                "Deliverables",
+                "Teams",
+                "Grades",
+            ],
         ),
         (
             "ta",
@@ -217,6 +227,8 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
                 "Slots",
                 "Programme",
                 "Feedback",
+                "Deliverables",
+                "Teams",
                 "Gradebook",
                 "Statistics",
             ],
@@ -230,6 +242,8 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
                 "Slots",
                 "Programme",
                 "Feedback",
+                "Deliverables",
+                "Teams",
                 "Gradebook",
                 "Statistics",
                 "Manage in admin",

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class SubmissionsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "submissions"
+
+    def ready(self) -> None:
+        from submissions import inuse
+
+        inuse.register()
