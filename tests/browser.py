@@ -81,18 +81,24 @@ def tab_to(page, name: str, limit: int = 300) -> None:
     raise AssertionError(f"Tab never reached {name!r}")
 
 
-def axe_problems(page) -> list[str]:
-    """Serious and critical axe violations of the page, one line each.
+def axe_problems(page, *, rules: list[str] | None = None) -> list[str]:
+    """Serious and critical axe violations of the page, one line each; `rules` limits the
+    check to those axe rules (e.g. ["color-contrast"] for a second colour scheme).
 
     The page's Content-Security-Policy refuses the injected script: open the context with
     `bypass_csp=True` (the pages keep their policy in the CSP tests, which check that).
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
+    options = {"resultTypes": ["violations"]}
+    if rules is not None:
+        options["runOnly"] = {"type": "rule", "values": rules}
     return page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        "async (options) => (await axe.run(document, options)).violations"
         ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"
+        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')"
+        " + (v.id === 'color-contrast' ? ` (${n.any[0].message})` : '')).join(', '))",
+        options,
     )
 
 
