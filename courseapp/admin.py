@@ -28,6 +28,7 @@ from courseapp.admin_actions import ReasonActionsMixin
 from courseapp.admin_coursefile import CourseFileAdminMixin
 from courseapp.admin_roster import RosterImportAdminMixin
 from courseapp.audit import Via
+from courseapp.dates import format_moment
 from courseapp.enrollments import (
     enrollment_create,
     enrollment_reinstate,
@@ -445,7 +446,7 @@ class CourseAdmin(
             'Version {}, loaded by {} at {} · <a href="{}">Versions, download, upload</a>',
             current.number,
             current.loaded_by or "a command",
-            timezone.localtime(current.loaded_at).strftime("%Y-%m-%d %H:%M"),
+            format_moment(current.loaded_at, course),
             url,
         )
 

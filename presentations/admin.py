@@ -6,6 +6,7 @@ from django.db.models import Count
 from courseapp.admin import CourseRelatedFilter, CourseScopedAdmin, taught_course_ids
 from courseapp.admin_actions import ReasonActionsMixin, ReasonForm
 from courseapp.audit import Via
+from courseapp.dates import format_day
 from presentations.models import (
     Category,
     FeedbackQuestion,
@@ -39,7 +40,7 @@ class MoveForm(ReasonForm):
         self.fields["slot"].queryset = slots
         self.fields["slot"].label_from_instance = lambda slot: (
             f"{slot.course.code}: session {slot.meeting.session_number} "
-            f"({slot.meeting.date:%Y-%m-%d}) slot {slot.position} "
+            f"({format_day(slot.meeting.date)}) slot {slot.position} "
             f"[{slot.booked}/{slot.capacity}]"
         )
 
@@ -222,7 +223,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
         if talk.slot is None:
             return "-"
         meeting = talk.slot.meeting
-        return f"{meeting.session_number} ({meeting.date:%Y-%m-%d})"
+        return f"{meeting.session_number} ({format_day(meeting.date)})"
 
     @admin.display(description="slot", ordering="slot__position")
     def slot_position(self, talk: Presentation):
