@@ -94,9 +94,7 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
             f"/courses/{course.code}/{path}"
             for path in ("", "dashboard/", "papers/", "slots/", "programme/")
         ]
-        texts |= pages_of(
-            client_of(student), [*course_pages, f"/courses/{course.code}/grades/"]
-        )
+        texts |= pages_of(client_of(student), [*course_pages, f"/courses/{course.code}/grades/"])
         texts |= pages_of(
             client_of(ta),
             [
