@@ -24,7 +24,7 @@ def test_student_logs_in_from_the_course_page_and_lands_on_its_dashboard(
 
     page.goto(f"{live_server.url}/courses/{demo_course.code}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Machine Learning Systems"
-    assert page.locator("#week-6 .week-dates").inner_text() == "10/09"
+    assert page.locator("#week-6 .week-dates").inner_text() == "Thu 9 Oct 2025"
 
     # Styled as a button, but a link whose next is the course dashboard.
     page.locator("main").get_by_role("button", name="Log in", exact=True).click()
