@@ -145,6 +145,9 @@ class CourseRelatedFilter(admin.RelatedOnlyFieldListFilter):
         )
         related = field.related_model
         queryset = related._default_manager.filter(pk__in=in_list)
+        if related is Enrollment:
+            # An enrolment's name is its user's and its course's: read with it, not per row.
+            queryset = queryset.select_related("user", "course")
         if _has_course(related) and _several_courses(request):
             return [
                 (obj.pk, f"{obj} ({obj.course.code})") for obj in queryset.select_related("course")

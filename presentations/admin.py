@@ -205,7 +205,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
     """
 
     list_display = ("student", "number", "paper", "session", "slot_position", "booked_at", "course")
-    list_select_related = ("student__user", "paper", "slot__meeting", "course")
+    list_select_related = ("student__user", "student__course", "paper", "slot__meeting", "course")
     list_filter = (("course", CourseRelatedFilter), ("slot__meeting", CourseRelatedFilter))
     search_fields = ("student__user__username", "student__user__last_name", "paper__title")
     fields = ("course", "student", "number", "paper", "slot", "booked_at", "created_at")
