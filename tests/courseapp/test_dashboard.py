@@ -114,6 +114,18 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     assert "Course report (70 points)" in grades
 
 
+def test_the_feedback_card_states_the_course_rules(client_of, course, student):
+    course.feedback_window_hours = 48
+    course.feedback_free_misses = 2
+    course.save()
+
+    text = card(client_of(student).get(dashboard_url(course)).content.decode(), "feedback_to_give")
+
+    assert "within 48 hours of its session (2 may be missed without losing points)" in text
+    # Nothing the course's data does not say: no claim that nothing is owed.
+    assert "Nothing to give" not in text
+
+
 def test_student_cards_once_sign_up_has_opened(client_of, demo_course, demo_member, time_machine):
     freeze(time_machine, 2025, 9, 20, 12, 0)
     html = client_of(demo_member(Role.STUDENT)).get(dashboard_url(demo_course)).content.decode()
