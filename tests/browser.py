@@ -81,9 +81,12 @@ def tab_to(page, name: str, limit: int = 300) -> None:
     raise AssertionError(f"Tab never reached {name!r}")
 
 
-def axe_problems(page, *, rules: list[str] | None = None) -> list[str]:
+def axe_problems(
+    page, *, rules: list[str] | None = None, whatever_impact: tuple[str, ...] = ()
+) -> list[str]:
     """Serious and critical axe violations of the page, one line each; `rules` limits the
-    check to those axe rules (e.g. ["color-contrast"] for a second colour scheme).
+    check to those axe rules (e.g. ["color-contrast"] for a second colour scheme), and
+    the rules in `whatever_impact` are reported at any impact (e.g. "landmark-unique").
 
     The page's Content-Security-Policy refuses the injected script: open the context with
     `bypass_csp=True` (the pages keep their policy in the CSP tests, which check that).
@@ -94,11 +97,11 @@ def axe_problems(page, *, rules: list[str] | None = None) -> list[str]:
     if rules is not None:
         options["runOnly"] = {"type": "rule", "values": rules}
     return page.evaluate(
-        "async (options) => (await axe.run(document, options)).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        "async ([options, always]) => (await axe.run(document, options)).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact) || always.includes(v.id))"
         ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')"
         " + (v.id === 'color-contrast' ? ` (${n.any[0].message})` : '')).join(', '))",
-        options,
+        [options, list(whatever_impact)],
     )
 
 

@@ -89,7 +89,10 @@ def _walk(browser, server: str, username: str | None, paths: list[str]):
         for path in paths:
             page.goto(f"{server}{path}")
             if scheme == "light":
-                found = axe_problems(page) + page.evaluate(OVERFLOW)
+                # Two landmarks of one name (the course page had two "Schedule"s) are
+                # a moderate finding for axe, and one the issue asked to fix.
+                found = axe_problems(page, whatever_impact=("landmark-unique",))
+                found += page.evaluate(OVERFLOW)
             else:
                 # Only colours change with the scheme.
                 found = axe_problems(page, rules=["color-contrast", "link-in-text-block"])
