@@ -7,6 +7,8 @@ field, list filters and object pages (another course's object is a 404). TAs and
 are not admin staff. The mixins here are used by the admin of every app with course data.
 """
 
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -264,6 +266,36 @@ class CourseScopedAdmin(_ScopedFields, admin.ModelAdmin):
             raise Http404(f"No {self.opts.verbose_name} with this id in the courses you manage.")
         return obj
 
+    # Dates and times read in the course's own zone, as on its pages: a list in the zone of
+    # the courses it shows (when they share one), a row's page in its course's zone.
+
+    def changelist_view(self, request, extra_context=None):
+        course_id = request.GET.get("course__id__exact", "")
+        ids = [course_id] if course_id.isdigit() else taught_course_ids(request)
+        courses = Course.objects.all() if ids is None else Course.objects.filter(pk__in=ids)
+        zones = set(courses.values_list("time_zone", flat=True).distinct()[:2])
+        return _in_zone(
+            zones.pop() if len(zones) == 1 else None,
+            lambda: super(CourseScopedAdmin, self).changelist_view(request, extra_context),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        field = "time_zone" if self.course_lookup == "pk" else f"{self.course_lookup}__time_zone"
+        zone = (
+            self.get_queryset(request)
+            .filter(pk=unquote(object_id))
+            .values_list(field, flat=True)
+            .first()
+            if str(unquote(object_id)).isdigit()
+            else None
+        )
+        return _in_zone(
+            zone,
+            lambda: super(CourseScopedAdmin, self).change_view(
+                request, object_id, form_url, extra_context
+            ),
+        )
+
     def _in_scope(self, request, obj) -> bool:
         """Whether the user teaches obj's course (with obj None: teaches any course)."""
         ids = taught_course_ids(request)
@@ -309,6 +341,18 @@ class CourseScopedAdmin(_ScopedFields, admin.ModelAdmin):
         if type(obj) in COURSE_FILE_MODELS or isinstance(obj, Course):
             course = obj if isinstance(obj, Course) else obj.course
             course_schedule_changed(course=course)
+
+
+def _in_zone(zone: str | None, view):
+    """The view's response, rendered in `zone` (a zone name; None: the server's)."""
+    if not zone:
+        return view()
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        response = view()
+        # A TemplateResponse renders after the view returns: render it inside the zone.
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    return response
 
 
 class CourseScopedInline(_ScopedFields):

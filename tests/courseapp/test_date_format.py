@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from courseapp.dates import format_day, format_moment
 from courseapp.demo import demo_load
-from courseapp.models import Course, CourseFileVersion, Enrollment
+from courseapp.models import AuditEntry, Course, CourseFileVersion, Enrollment
 from presentations.models import Slot
 
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
@@ -154,3 +154,18 @@ def test_booking_mails_write_the_day_in_the_one_format(demo):
     )
     assert format_day(slot.meeting.date) in body
     assert old_dates(body) == []
+
+
+def test_the_admin_shows_a_course_rows_times_in_the_course_time_zone(
+    course, staff_instructor, client_of
+):
+    entry = AuditEntry.objects.filter(course=course).first()
+    local = format_moment(entry.created_at, course)
+    assert local != format_moment(entry.created_at, "UTC")  # Hong Kong is 8 hours ahead
+    client = client_of(staff_instructor)
+
+    listed = visible_text(client.get("/admin/courseapp/auditentry/").content.decode())
+    page = client.get(f"/admin/courseapp/auditentry/{entry.pk}/change/").content.decode()
+
+    assert local in listed
+    assert local in visible_text(page)
