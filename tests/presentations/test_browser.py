@@ -114,7 +114,10 @@ def test_a_student_books_a_slot_by_keyboard_and_sees_it_on_the_dashboard(
     notice.wait_for()
     # htmx swapped the board in place (no reload), and focus went to the message.
     assert page.url == slots_url
-    assert page.evaluate("document.activeElement.hasAttribute('data-focus-after-swap')")
+    # The board's script moves the focus once htmx has settled: wait for it, not a beat.
+    page.wait_for_function(
+        "document.activeElement.hasAttribute('data-focus-after-swap')", timeout=5000
+    )
     assert page.get_by_role("button", name=f"Drop session {number}, slot 2").is_visible()
     page.screenshot(path=str(ARTIFACTS / "slots-1280.png"), full_page=True)
 
