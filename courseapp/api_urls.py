@@ -5,6 +5,7 @@ from django.urls import path
 from courseapp import api
 from grading import api as grading_api
 from presentations import api as presentations_api
+from presentations import feedback_api
 from schedule import api as schedule_api
 
 app_name = "api"
@@ -51,6 +52,49 @@ urlpatterns = [
         "courses/<slug:code>/swaps/<int:swap_id>/",
         presentations_api.SwapDetailView.as_view(),
         name="swap",
+    ),
+    path(
+        "courses/<slug:code>/feedback/todo/", feedback_api.TodoView.as_view(), name="feedback-todo"
+    ),
+    path(
+        "courses/<slug:code>/presentations/<int:presentation_id>/feedback/",
+        feedback_api.SubmitView.as_view(),
+        name="feedback-submit",
+    ),
+    path(
+        "courses/<slug:code>/feedback/given/",
+        feedback_api.GivenView.as_view(),
+        name="feedback-given",
+    ),
+    path(
+        "courses/<slug:code>/feedback/received/",
+        feedback_api.ReceivedView.as_view(),
+        name="feedback-received",
+    ),
+    path(
+        "courses/<slug:code>/feedback/sessions/<int:session_id>/",
+        feedback_api.SessionView.as_view(),
+        name="feedback-session",
+    ),
+    path(
+        "courses/<slug:code>/feedback/students/",
+        feedback_api.StudentsView.as_view(),
+        name="feedback-students",
+    ),
+    path(
+        "courses/<slug:code>/feedback/<int:feedback_id>/hide/",
+        feedback_api.HideView.as_view(),
+        name="feedback-hide",
+    ),
+    path(
+        "courses/<slug:code>/feedback/<int:feedback_id>/restore/",
+        feedback_api.RestoreView.as_view(),
+        name="feedback-restore",
+    ),
+    path(
+        "courses/<slug:code>/feedback/excusals/",
+        feedback_api.ExcusalsView.as_view(),
+        name="feedback-excusals",
     ),
     path("courses/<slug:code>/grades/me/", grading_api.MyGradesView.as_view(), name="grades-me"),
     path("courses/<slug:code>/gradebook/", grading_api.GradebookView.as_view(), name="gradebook"),

@@ -30,6 +30,8 @@ def _course_links(request, course, role: Role | None) -> list[NavLink]:
     if role is not None:
         links.append(link("Slots", "presentations:slots"))
     links.append(link("Programme", "presentations:programme"))
+    if role is not None:
+        links.append(link("Feedback", "presentations:feedback"))
     if role == Role.STUDENT:
         links.append(link("Grades", "grading:my_grades"))
     if role in (Role.TA, Role.INSTRUCTOR):

@@ -250,6 +250,17 @@ class Policies(_Strict):
         Decimal("0.10")
     )
     min_reviews: Annotated[int, Field(ge=0, le=1000)] = 3
+    feedback_scope: Course.FeedbackScope = Course.FeedbackScope.OTHER_SESSIONS_IN_CATEGORY
+    feedback_reviews_per_student: Annotated[int, Field(ge=1, le=100)] = 3
+    feedback_assignment_seed: Annotated[int, Field(ge=0, le=2_000_000_000)] = 0
+    feedback_anonymity: Course.FeedbackAnonymity = Course.FeedbackAnonymity.ANONYMOUS
+    feedback_release: Course.FeedbackRelease = Course.FeedbackRelease.WINDOW_CLOSE
+    feedback_comment_required: bool = False
+    feedback_comment_min_length: Annotated[int, Field(ge=0, le=5000)] = 0
+    feedback_disagreement_spread: Annotated[
+        Decimal, Field(ge=0, le=Decimal("999.99"), decimal_places=2)
+    ] = Decimal("1.25")
+    ta_can_rate: bool = False
     paper_assignment: Course.PaperAssignment = Course.PaperAssignment.CLAIM
     papers_close: DateTime | None = None
     preferences_max: Annotated[int, Field(ge=1, le=50)] = 5

@@ -22,6 +22,7 @@ from courseapp.enrollments import admin_access_sync, enrollment_create, enrollme
 from courseapp.models import Course, Enrollment, Role
 from courseapp.services import LoadReport, course_load
 from grading.demo_grades import demo_grades
+from presentations.demo_feedback import demo_feedback
 from presentations.demo_presentations import demo_presentations
 
 DEMO_COURSE_FILE = Path(__file__).parent / "courses" / "mlsys-2025.yaml"
@@ -127,6 +128,7 @@ def demo_load() -> DemoReport:
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             now = timezone.now()
             demo_presentations(archive=archive, live=live, now=now)
+            demo_feedback(archive=archive, live=live, now=now)
             demo_grades(archive=archive, live=live, now=now)
 
     return DemoReport(

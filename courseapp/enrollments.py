@@ -52,6 +52,11 @@ INSTRUCTOR_PERMISSIONS: tuple[str, ...] = (
     "presentations.change_paperproposal",
     "presentations.view_waitlistentry",
     "presentations.view_swaprequest",
+    # Feedback is moderated on the course's feedback pages (hide, restore, excuse: services
+    # with audit); the admin only shows it.
+    "presentations.view_feedback",
+    "presentations.view_feedbackexcusal",
+    "presentations.view_reviewassignment",
     # Scores are written through the grade grid and the student's grade page (services
     # with history); the model admins only show them. History is never deleted.
     "grading.view_score",

@@ -56,6 +56,23 @@ class Course(models.Model):
         MEAN = "mean", "Mean of the talks"
         BEST = "best", "Best talk"
 
+    class FeedbackScope(models.TextChoices):
+        OTHER_SESSIONS_IN_CATEGORY = (
+            "other_sessions_in_category",
+            "Every talk of the other sessions of one's category",
+        )
+        OTHER_TALKS_IN_CATEGORY = "other_talks_in_category", "Every other talk of one's category"
+        ALL_OTHER_SESSIONS = "all_other_sessions", "Every talk of the other sessions"
+        ASSIGNED = "assigned", "A number of talks the app assigns"
+
+    class FeedbackAnonymity(models.TextChoices):
+        ANONYMOUS = "anonymous", "Anonymous to presenters"
+        NAMED = "named", "Named"
+
+    class FeedbackRelease(models.TextChoices):
+        WINDOW_CLOSE = "window_close", "When the feedback window closes"
+        INSTRUCTOR = "instructor", "When the instructor releases it"
+
     class PaperAssignment(models.TextChoices):
         CLAIM = "claim", "Students claim free papers"
         PREFERENCES = "preferences", "Students rank papers; the instructor assigns"
@@ -98,6 +115,43 @@ class Course(models.Model):
     )
     min_reviews = models.PositiveIntegerField(
         default=3, help_text="Fewer peer reviews than this and the instructor's score stands alone."
+    )
+    feedback_scope = models.CharField(
+        max_length=32,
+        choices=FeedbackScope.choices,
+        default=FeedbackScope.OTHER_SESSIONS_IN_CATEGORY,
+        help_text="Which talks each student owes feedback on.",
+    )
+    feedback_reviews_per_student = models.PositiveSmallIntegerField(
+        default=3, help_text="Assigned scope: talks each student reviews."
+    )
+    feedback_assignment_seed = models.PositiveIntegerField(
+        default=0, help_text="Assigned scope: the same seed gives the same allocation."
+    )
+    feedback_anonymity = models.CharField(
+        max_length=16, choices=FeedbackAnonymity.choices, default=FeedbackAnonymity.ANONYMOUS
+    )
+    feedback_release = models.CharField(
+        max_length=16,
+        choices=FeedbackRelease.choices,
+        default=FeedbackRelease.WINDOW_CLOSE,
+        help_text="When presenters see the feedback on their talk.",
+    )
+    feedback_comment_required = models.BooleanField(
+        default=False, help_text="Every feedback needs a comment."
+    )
+    feedback_comment_min_length = models.PositiveSmallIntegerField(
+        default=0, help_text="A comment, when given, has at least this many characters."
+    )
+    feedback_disagreement_spread = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.25"),
+        validators=[MinValueValidator(0)],
+        help_text="A talk is flagged when a question's standard deviation is above this.",
+    )
+    ta_can_rate = models.BooleanField(
+        default=False, help_text="TAs may rate talks with the feedback form, as staff."
     )
     paper_assignment = models.CharField(
         max_length=16,

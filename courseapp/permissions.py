@@ -8,10 +8,19 @@ member without the right role gets 403. Superusers act as instructors everywhere
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from rest_framework import permissions
 
 from courseapp.models import Course, Enrollment, Role
+
+
+def _known_roles(user) -> dict[int, Role | None]:
+    """The roles already read for this user during this request, by course id."""
+    cache = getattr(user, "_course_roles", None)
+    if cache is None:
+        cache = user._course_roles = {}
+    return cache
 
 
 def role_in(*, user, course: Course) -> Role | None:
@@ -20,9 +29,7 @@ def role_in(*, user, course: Course) -> Role | None:
         return None
     if user.is_superuser:
         return Role.INSTRUCTOR
-    cache = getattr(user, "_course_roles", None)
-    if cache is None:
-        cache = user._course_roles = {}
+    cache = _known_roles(user)
     if course.pk not in cache:
         role = (
             Enrollment.objects.filter(user=user, course=course)
@@ -33,6 +40,19 @@ def role_in(*, user, course: Course) -> Role | None:
     return cache[course.pk]
 
 
+def _course_with_role(*, user, **lookup) -> Course | None:
+    """The course matching `lookup`, read together with the user's role in it (one query:
+    every page and API view starts here), which `role_in` then answers from memory."""
+    courses = Course.objects.filter(**lookup)
+    if user.is_authenticated and not user.is_superuser:
+        enrolment = Enrollment.objects.filter(user=user, course=OuterRef("pk"))
+        courses = courses.annotate(viewer_role=Subquery(enrolment.values("role")[:1]))
+    course = courses.first()
+    if course is not None and hasattr(course, "viewer_role"):
+        _known_roles(user)[course.pk] = Role(course.viewer_role) if course.viewer_role else None
+    return course
+
+
 def course_for_member(
     *, user, code: str, roles: Iterable[Role] | None = None
 ) -> tuple[Course, Role]:
@@ -41,7 +61,7 @@ def course_for_member(
     Raises Http404 when the course does not exist or the user is not a member, and
     PermissionDenied when the user is a member without one of `roles`.
     """
-    course = Course.objects.filter(code=code).first()
+    course = _course_with_role(user=user, code=code)
     role = role_in(user=user, course=course) if course else None
     if course is None or role is None:
         raise Http404("No such course.")
@@ -61,7 +81,7 @@ def course_for_reader(*, user, code: str) -> tuple[Course, Role | None]:
     anonymous visitor and Http404 for a signed-in non-member, whether or not the code names
     a real course, so that neither answer reveals which private courses exist.
     """
-    course = Course.objects.filter(code=code, schedule_public=True).first()
+    course = _course_with_role(user=user, code=code, schedule_public=True)
     if course is not None:
         return course, role_in(user=user, course=course)
     if not user.is_authenticated:

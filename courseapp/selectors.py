@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from courseapp.models import Course, CourseFileVersion, Enrollment, FeedKey, Role
 from grading.models import Criterion, Release
 from grading.selectors import student_grades
+from presentations.feedback_selectors import received_feedback, student_feedback, window_closes
 from presentations.models import Paper, PaperPreference, Slot
 from presentations.selectors import MySwaps, my_swaps, my_talks, my_waiting, papers_open
 from schedule.selectors import presentation_progress, upcoming_meetings
@@ -137,6 +138,17 @@ def _your_presentation(ctx: DashboardContext) -> Card:
     ranking = course.paper_assignment == Course.PaperAssignment.PREFERENCES
     opens_at = course.signup_opens_at
     pending = my_swaps(student=student) if swaps else MySwaps(incoming=[], outgoing=[])
+    # The feedback received, once a talk's feedback may be released (its window closed, or
+    # the instructor releases): read only then.
+    may_show = any(
+        talk.slot is not None
+        and (
+            course.feedback_release == Course.FeedbackRelease.INSTRUCTOR
+            or window_closes(_with_course(talk.slot.meeting, course)) <= ctx.now
+        )
+        for talk in talks.values()
+    )
+    received = received_feedback(student=student, now=ctx.now) if may_show else []
     return Card(
         "your_presentation",
         "Your presentation",
@@ -161,17 +173,35 @@ def _your_presentation(ctx: DashboardContext) -> Card:
             "papers_url": reverse("presentations:papers", args=[course.code]),
             "slots_url": reverse("presentations:slots", args=[course.code]),
             "programme_url": reverse("presentations:programme", args=[course.code]),
+            "received": [item for item in received if item.released],
+            "received_url": reverse("presentations:feedback_received", args=[course.code]),
         },
     )
 
 
+def _with_course(meeting, course: Course):
+    meeting.course = course
+    return meeting
+
+
 def _feedback_to_give(ctx: DashboardContext) -> Card:
+    """The number of talks whose feedback window is open and the student has not reviewed,
+    and the next deadline among them (four queries)."""
+    course = ctx.course
+    student = Enrollment.objects.select_related("user").get(course=course, user=ctx.user)
+    student.course = course
+    page = student_feedback(student=student, now=ctx.now)
     return Card(
         "feedback_to_give",
         "Feedback to give",
         {
-            "window_hours": ctx.course.feedback_window_hours,
-            "free_misses": ctx.course.feedback_free_misses,
+            "window_hours": course.feedback_window_hours,
+            "free_misses": course.feedback_free_misses,
+            "todo": len(page.todo),
+            "next_closes": min((item.closes for item in page.todo), default=None),
+            "upcoming": len(page.upcoming),
+            "credit": page.credit,
+            "url": reverse("presentations:feedback", args=[course.code]),
         },
     )
 

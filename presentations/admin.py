@@ -9,10 +9,14 @@ from courseapp.audit import Via
 from courseapp.dates import format_day
 from presentations.models import (
     Category,
+    Feedback,
+    FeedbackExcusal,
     FeedbackQuestion,
+    FeedbackRating,
     Paper,
     PaperProposal,
     Presentation,
+    ReviewAssignment,
     Slot,
     SwapRequest,
     WaitlistEntry,
@@ -355,3 +359,42 @@ class SwapRequestAdmin(_ReadOnlyAdmin):
     list_display = ("requester", "target", "status", "created_at", "course")
     list_select_related = ("requester__student__user", "target__student__user", "course")
     list_filter = (("course", CourseRelatedFilter), "status")
+
+
+class FeedbackRatingInline(admin.TabularInline):
+    model = FeedbackRating
+    fields = ("question", "value")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(_ReadOnlyAdmin):
+    """Read-only: feedback is given on the course's pages and moderated there (hide,
+    restore), through services that keep the audit log."""
+
+    list_display = ("presentation", "reviewer", "by_staff", "hidden", "updated_at", "course")
+    list_select_related = ("presentation__student__user", "reviewer__user", "course")
+    list_filter = (("course", CourseRelatedFilter), "by_staff", "hidden")
+    inlines = [FeedbackRatingInline]
+
+
+@admin.register(FeedbackExcusal)
+class FeedbackExcusalAdmin(_ReadOnlyAdmin):
+    list_display = ("student", "session", "reason", "created_by", "created_at", "course")
+    list_select_related = ("student__user", "session", "created_by", "course")
+    list_filter = (("course", CourseRelatedFilter),)
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(_ReadOnlyAdmin):
+    list_display = ("reviewer", "presentation", "created_at", "course")
+    list_select_related = ("reviewer__user", "presentation__student__user", "course")
+    list_filter = (("course", CourseRelatedFilter),)

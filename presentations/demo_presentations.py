@@ -4,7 +4,8 @@ The archive course (the syllabus's 2025 term, over): every student ranked papers
 instructor assigned them, and every talk was booked and given. The live course (today in
 week 10): rankings in and papers assigned; the first four sessions presented; later ones
 partly booked; one full session with a waitlist; one swap asked; one proposal waiting for a
-decision; and student01 with a paper but no slot yet, free to book one today.
+decision; and student01 with a paper (inference) but no slot yet, free to book one in
+session 6 today, and owing feedback on the inference sessions already held.
 """
 
 import datetime as dt
@@ -22,23 +23,24 @@ from presentations.services import (
 )
 from schedule.models import Meeting
 
-# Which demo students (by number) present in which category: student01 is in agents, whose
-# sessions are the last of the term, so that today she can still book one.
+# Which demo students (by number) present in which category: student01 is in inference,
+# whose last session (6, on Thursday of week 10) is left free for her to book today, and
+# whose earlier sessions (4, 5) she owes feedback on.
 INTERESTS = {
-    "agents": [1, 6, 11, 16, 21],
+    "agents": [9, 6, 11, 16, 21],
     "adaptation": [2, 7, 12, 17, 22],
-    "inference": [3, 8, 13, 18, 23, 4, 9],
+    "inference": [3, 8, 13, 18, 23, 4, 1],
     "training": [14, 19, 24, 5, 10, 15, 20],
 }
 RANKED = 5
 
 # Session number -> how many of its category's students book it, in order.
 ARCHIVE_BOOKINGS = {1: 3, 2: 3, 3: 1, 4: 3, 5: 3, 6: 1, 7: 3, 8: 2, 9: 3, 10: 2}
-# The live course: sessions 1-4 are over; 7 is full with one student waiting for it; in
-# agents, student01 (the first) and the last student have no slot yet.
-LIVE_BOOKINGS = {1: 3, 2: 3, 3: 1, 4: 3, 5: 2, 6: 1, 7: 3, 8: 1, 9: 2, 10: 1}
+# The live course: sessions 1-4 are over; 7 is full with one student waiting for it;
+# student01 (inference) and the last two students of agents have no slot yet.
+LIVE_BOOKINGS = {1: 3, 2: 3, 3: 1, 4: 3, 5: 3, 6: 0, 7: 3, 8: 1, 9: 2, 10: 1}
 LIVE_WAITING = {7: 1}  # session -> students of its category who wait rather than book
-LIVE_UNBOOKED = {"agents": [1, 21]}
+LIVE_UNBOOKED = {"inference": [1], "agents": [21]}
 
 
 def _students(course: Course) -> dict[int, Enrollment]:
@@ -125,9 +127,9 @@ def demo_presentations(*, archive: Course, live: Course, now: dt.datetime) -> No
 
 
 def _live_extras(course: Course, students: dict[int, Enrollment], *, now: dt.datetime) -> None:
-    # A swap asked yesterday: session 9's first presenter would rather present in session 10.
+    # A swap asked yesterday: session 9's second presenter would rather present in session 10.
     asker = Presentation.objects.get(student=students[INTERESTS["agents"][1]])
-    target = Presentation.objects.get(student=students[INTERESTS["agents"][3]])
+    target = Presentation.objects.get(student=students[INTERESTS["agents"][2]])
     swap_request(
         student=asker.student,
         target=target,

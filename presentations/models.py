@@ -330,3 +330,168 @@ class SwapRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requester} ⇄ {self.target} ({self.get_status_display()})"
+
+
+# --- peer feedback ------------------------------------------------------------------------
+
+
+class FeedbackQuerySet(CourseScopedQuerySet):
+    def visible(self):
+        return self.filter(hidden=False)
+
+    def peer(self):
+        """Reviews by students: staff ratings are never counted as peer reviews."""
+        return self.filter(by_staff=False)
+
+
+class Feedback(models.Model):
+    """One reviewer's feedback on one talk: ratings on the course's questions and a comment.
+
+    The database keeps one row per reviewer and talk, whatever the timing of two submits.
+    A staff member's rating (`by_staff`) uses the same form but is the instructor part of a
+    `blend` leaf, never a peer review.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="feedback")
+    presentation = models.ForeignKey(
+        Presentation, on_delete=models.PROTECT, related_name="feedback"
+    )
+    reviewer = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.PROTECT, related_name="feedback_given"
+    )
+    by_staff = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(help_text="First submitted.")
+    updated_at = models.DateTimeField(help_text="Last changed by its reviewer.")
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "presentation", "pk"]
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reviewer", "presentation"], name="feedback_one_per_reviewer_and_talk"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.presentation}"
+
+
+class FeedbackRating(models.Model):
+    """A rating of one question in one feedback (a row each: aggregation is one query)."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="ratings")
+    question = models.ForeignKey(FeedbackQuestion, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["feedback", "question__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feedback", "question"], name="feedbackrating_one_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {self.value}"
+
+
+class FeedbackExcusal(models.Model):
+    """An instructor excused a student from giving feedback on one session."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="feedback_excusals")
+    student = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.CASCADE, related_name="feedback_excusals"
+    )
+    session = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "session__date", "student"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "session"], name="feedbackexcusal_once_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} excused from session {self.session.session_number}"
+
+
+class ReviewAssignment(models.Model):
+    """Scope `assigned`: the app asked this student to review this talk."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="review_assignments")
+    reviewer = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    presentation = models.ForeignKey(
+        Presentation, on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "reviewer", "presentation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reviewer", "presentation"], name="reviewassignment_once_per_talk"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} reviews {self.presentation}"
+
+
+class FeedbackRelease(models.Model):
+    """Release policy `instructor`: the feedback of this session is released to presenters."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="feedback_releases")
+    session = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    released_at = models.DateTimeField()
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Feedback of session {self.session.session_number} released"
+
+
+class FeedbackReminder(models.Model):
+    """A reminder e-mail sent: one per student and session window, so cron can re-run."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="feedback_reminders")
+    student = models.ForeignKey(
+        "courseapp.Enrollment", on_delete=models.CASCADE, related_name="feedback_reminders"
+    )
+    session = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    objects = CourseScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "session"], name="feedbackreminder_once_per_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.student} for session {self.session.session_number}"

@@ -233,6 +233,16 @@ def _unbook(talk: Presentation, slot: Slot) -> None:
     )
 
 
+def _reallocate_reviews(course: Course, *, actor, via: str) -> None:
+    """Scope `assigned`: the set of booked talks changed, so the reviewers are dealt again
+    in the same transaction (reviews already started are kept)."""
+    if course.feedback_scope != Course.FeedbackScope.ASSIGNED:
+        return
+    from presentations.feedback_services import review_assignments_allocate
+
+    review_assignments_allocate(course=course, actor=actor, via=via)
+
+
 def _slot_label(slot: Slot) -> str:
     when = f" at {slot.starts_at:%H:%M}" if slot.starts_at else ""
     return (
@@ -262,6 +272,7 @@ def slot_sign_up(
         talk = _talk_for_slot(talks_of(student), slot, talk_number)
         _check_category(course, talk, slot)
         _book(talk, slot, now)
+        _reallocate_reviews(course, actor=actor, via=via)
         audit_record(
             course=course,
             actor=actor,
@@ -297,6 +308,7 @@ def slot_drop(
             raise PresentationError("not_booked", "You have no booking in this slot.")
         _check_window(course, slot.meeting, now)
         _unbook(talk, slot)
+        _reallocate_reviews(course, actor=actor, via=via)
         audit_record(
             course=course,
             actor=actor,
@@ -628,6 +640,7 @@ def booking_move(
             _unbook(talk, locked[old_id])
         if slot is not None:
             _book(talk, locked[slot.pk], now)
+        _reallocate_reviews(course, actor=actor, via=via)
         audit_record(
             course=course,
             actor=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from presentations import views
+from presentations import feedback_views, views
 
 app_name = "presentations"
 
@@ -21,4 +21,40 @@ urlpatterns = [
     path("swaps/<int:swap_id>/accept/", views.swap_accept, name="swap_accept"),
     path("swaps/<int:swap_id>/close/", views.swap_close, name="swap_close"),
     path("programme/", views.programme, name="programme"),
+    path("feedback/", feedback_views.feedback_home, name="feedback"),
+    path("feedback/talks/<int:talk_id>/", feedback_views.feedback_form, name="feedback_form"),
+    path("feedback/received/", feedback_views.feedback_received, name="feedback_received"),
+    path("feedback/students/", feedback_views.feedback_students, name="feedback_students"),
+    path(
+        "feedback/students/<int:enrollment_id>/",
+        feedback_views.feedback_student,
+        name="feedback_student",
+    ),
+    path(
+        "feedback/students/<int:enrollment_id>/excuse/",
+        feedback_views.feedback_excuse,
+        name="feedback_excuse",
+    ),
+    path(
+        "feedback/excusals/<int:excusal_id>/withdraw/",
+        feedback_views.feedback_unexcuse,
+        name="feedback_unexcuse",
+    ),
+    path(
+        "feedback/sessions/<int:session_id>/",
+        feedback_views.feedback_session,
+        name="feedback_session",
+    ),
+    path(
+        "feedback/sessions/<int:session_id>/release/",
+        feedback_views.feedback_release,
+        name="feedback_release",
+    ),
+    path("feedback/<int:feedback_id>/hide/", feedback_views.feedback_hide, name="feedback_hide"),
+    path(
+        "feedback/<int:feedback_id>/restore/",
+        feedback_views.feedback_restore,
+        name="feedback_restore",
+    ),
+    path("feedback/allocate/", feedback_views.feedback_allocate, name="feedback_allocate"),
 ]

@@ -109,6 +109,18 @@ def current_week(*, course: Course, today: dt.date) -> Week | None:
     )
 
 
+def current_week_number(*, course: Course, today: dt.date) -> int | None:
+    """The number of `current_week`, cached per course-file version and day like the page it
+    heads (0 stands for "no week" in the cache)."""
+    key = course.schedule_cache_key("current-week", today)
+    number = cache.get(key)
+    if number is None:
+        week = current_week(course=course, today=today)
+        number = week.number if week else 0
+        cache.set(key, number, SCHEDULE_CACHE_SECONDS)
+    return number or None
+
+
 def schedule_weeks_data(*, course: Course, today: dt.date, serialize) -> list[dict]:
     """The API's list of weeks, `serialize(weeks)` of course_schedule, cached per course-file
     version (it does not depend on the reader)."""

@@ -28,7 +28,7 @@ from courseapp.selectors import feed_key_of
 from grading.selectors import letter_scale, rubric_tree
 from presentations.selectors import booked_talks_of
 from schedule.ical import course_feed, feed_address
-from schedule.selectors import course_schedule, current_week
+from schedule.selectors import course_schedule, current_week_number
 
 # What secrets.token_urlsafe makes. Checked before the database is asked: a NUL byte, say,
 # makes PostgreSQL refuse the query outright, which would be a 500.
@@ -58,7 +58,7 @@ def course_page(request, code: str):
             "weeks": SimpleLazyObject(lambda: course_schedule(course=course, today=today)),
             "rubric": SimpleLazyObject(lambda: rubric_tree(course=course)),
             "letters": SimpleLazyObject(lambda: letter_scale(course=course)),
-            "current_week": current_week(course=course, today=today),
+            "current_week_number": current_week_number(course=course, today=today),
             "dashboard_url": reverse("courseapp:dashboard", args=[course.code]),
             "feed_url": feed_url,
             "needs_calendar_link": role is not None and key is None,

@@ -125,7 +125,16 @@ def test_every_page_of_every_role_passes_axe_in_light_and_dark_mode(demo, live_s
     # (every talk given, grades released).
     live_pages = [
         f"/courses/{live.code}/{path}"
-        for path in ("", "dashboard/", "papers/", "slots/", "programme/", "grades/")
+        for path in (
+            "",
+            "dashboard/",
+            "papers/",
+            "slots/",
+            "programme/",
+            "grades/",
+            "feedback/",
+            "feedback/received/",
+        )
     ]
     problems |= _walk(
         browser,
@@ -145,7 +154,8 @@ def test_every_page_of_every_role_passes_axe_in_light_and_dark_mode(demo, live_s
         server,
         "ta",
         [
-            *(page for page in live_pages if not page.endswith("/grades/")),
+            *(page for page in live_pages if not page.endswith(("/grades/", "/received/"))),
+            f"/courses/{live.code}/feedback/students/",
             f"/courses/{live.code}/gradebook/",
             f"/courses/{archive.code}/gradebook/",
             f"/courses/{archive.code}/statistics/",

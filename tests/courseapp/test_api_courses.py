@@ -148,7 +148,7 @@ def test_course_views_answer_404_for_an_unknown_code(ta):
 
 
 def test_course_views_resolve_the_course_once(ta, django_assert_num_queries):
-    # The course, then the user's role in it; the view reuses both.
-    with django_assert_num_queries(2):
+    # The course and the user's role in it, in one query; the view reuses both.
+    with django_assert_num_queries(1):
         response = call_staff_only(ta)
     assert response.status_code == 200

@@ -3,7 +3,7 @@ by hand below, match the gradebook to the cent in every format.
 
 The demo rubric: presentation 30 = organisation 20 (blend, 0.7 peer) + answering 5 (blend,
 0.7 peer) + feedback-given 5; report 70 = coverage 10 + understanding 15 + categorisation
-15 + academic-english 10 + executable 10 + novelty 10. min_reviews is 3. Letters: A 93, A- 90, B+
+15 + academic-english 10 + executable 10 + novelty 10. min_reviews is 2. Letters: A 93, A- 90, B+
 87, B 83, B- 80, C+ 77, C 73, C- 70, D 60, F 0.
 
 Peer feedback comes in through the feedback contract's selectors; here they are stood in for
@@ -79,11 +79,11 @@ SITUATIONS = {
         },
     },
     "too-few-reviews": {
-        "talk": (2, "0.2", "0.2"),
+        "talk": (1, "0.2", "0.2"),
         "instructor": ("17", "3.5"),
         "credit": (8, 9),
         "report": ("10", "15", "14", "9", "10", "9"),
-        # 2 reviews < 3: the instructor parts stand alone: 17.00 and 3.50
+        # 1 review < 2: the instructor parts stand alone: 17.00 and 3.50
         # feedback 5 * 8/9 = 4.444... -> 4.44; presentation 24.94; report 67; total 91.94 -> A-
         "expect": {
             "leaves": ["17.00", "3.50", "4.44", "10.00", "15.00", "14.00", "9.00", "10.00", "9.00"],

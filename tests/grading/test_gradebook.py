@@ -83,7 +83,8 @@ def test_csv_columns_and_values(course, graded):
     assert alice["plan"] == "18.00"
     assert alice["report current %"] == "83.57"  # 58.5 / 70
     assert alice["report final"] == "58.50"
-    assert alice["course final"] == "58.50"
+    # feedback-given: alice owes no feedback (nothing to review), so she has its 5 points
+    assert alice["course final"] == "63.50"
     assert alice["letter"] == "F"
 
 
@@ -148,9 +149,10 @@ def test_canvas_export_passes_the_importers_rules(course, graded, items):
     alice = next(row for row in students if row[3] == "alice")
     assert alice[:5] == ["Liddell, Alice", "", "S001", "alice", ""]
     expected = {
-        "leaves": (["25.00", "5.00", "50.00", "20.00"], ["", "", "40.50", "18.00"]),
-        "parts": (["30.00", "70.00"], ["0.00", "58.50"]),
-        "total": (["100.00"], ["58.50"]),
+        # feedback-given 5.00: alice owes no feedback, so full points (design.md section 5)
+        "leaves": (["25.00", "5.00", "50.00", "20.00"], ["", "5.00", "40.50", "18.00"]),
+        "parts": (["30.00", "70.00"], ["5.00", "58.50"]),
+        "total": (["100.00"], ["63.50"]),
     }[items]
     assert (points[5:], alice[5:]) == expected
 

@@ -68,9 +68,10 @@ def test_the_letter_comes_once_every_part_is_out(course, graded, student, instru
     for key in ("presentation", "report"):
         part_release(part=leaf(course, key), actor=instructor, via="admin")
     page = client_of(student).get(f"/courses/{course.code}/grades/").content.decode()
-    # 20 (organisation alone: no talk, no peer reviews) + 45 + 18 = 83 -> F on A>=90, F>=0
+    # 20 (organisation alone: no talk, no peer reviews) + 5 (feedback given: she owes none)
+    # + 45 + 18 = 88 -> F on A>=90, F>=0
     assert "Letter: <strong>F</strong>" in page
-    assert "83.00 of 100 points" in page
+    assert "88.00 of 100 points" in page
     dashboard = client_of(student).get(f"/courses/{course.code}/dashboard/").content.decode()
     assert "Report: <strong>63.00</strong>" in dashboard
 

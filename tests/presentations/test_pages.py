@@ -204,10 +204,22 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("student", ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Grades"]),
+        (
+            "student",
+            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Feedback", "Grades"],
+        ),
         (
             "ta",
-            ["Schedule", "Dashboard", "Papers", "Slots", "Programme", "Gradebook", "Statistics"],
+            [
+                "Schedule",
+                "Dashboard",
+                "Papers",
+                "Slots",
+                "Programme",
+                "Feedback",
+                "Gradebook",
+                "Statistics",
+            ],
         ),
         (
             "instructor",
@@ -217,6 +229,7 @@ def test_another_courses_rows_are_404(client_of, student, other_course, open_cou
                 "Papers",
                 "Slots",
                 "Programme",
+                "Feedback",
                 "Gradebook",
                 "Statistics",
                 "Manage in admin",
