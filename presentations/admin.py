@@ -381,7 +381,12 @@ class FeedbackAdmin(_ReadOnlyAdmin):
     restore), through services that keep the audit log."""
 
     list_display = ("presentation", "reviewer", "by_staff", "hidden", "updated_at", "course")
-    list_select_related = ("presentation__student__user", "reviewer__user", "course")
+    list_select_related = (
+        "presentation__student__user",
+        "reviewer__user",
+        "reviewer__course",
+        "course",
+    )
     list_filter = (("course", CourseRelatedFilter), "by_staff", "hidden")
     inlines = [FeedbackRatingInline]
 
@@ -389,12 +394,17 @@ class FeedbackAdmin(_ReadOnlyAdmin):
 @admin.register(FeedbackExcusal)
 class FeedbackExcusalAdmin(_ReadOnlyAdmin):
     list_display = ("student", "session", "reason", "created_by", "created_at", "course")
-    list_select_related = ("student__user", "session", "created_by", "course")
+    list_select_related = ("student__user", "student__course", "session", "created_by", "course")
     list_filter = (("course", CourseRelatedFilter),)
 
 
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(_ReadOnlyAdmin):
     list_display = ("reviewer", "presentation", "created_at", "course")
-    list_select_related = ("reviewer__user", "presentation__student__user", "course")
+    list_select_related = (
+        "reviewer__user",
+        "reviewer__course",
+        "presentation__student__user",
+        "course",
+    )
     list_filter = (("course", CourseRelatedFilter),)
