@@ -92,7 +92,7 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
         enrolment = Enrollment.objects.get(course=course, user=student)
         course_pages = [
             f"/courses/{course.code}/{path}"
-            for path in ("", "dashboard/", "papers/", "slots/", "programme/")
+            for path in ("", "dashboard/", "papers/", "slots/", "programme/", "feedback/")
         ]
         texts |= pages_of(client_of(student), [*course_pages, f"/courses/{course.code}/grades/"])
         texts |= pages_of(
@@ -101,6 +101,8 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
                 f"/courses/{course.code}/dashboard/",
                 f"/courses/{course.code}/gradebook/",
                 f"/courses/{course.code}/statistics/",
+                f"/courses/{course.code}/feedback/",
+                f"/courses/{course.code}/feedback/students/",
             ],
         )
         admin_course = f"/admin/courseapp/course/{course.pk}"
