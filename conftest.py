@@ -20,6 +20,9 @@ from courseapp.enrollments import admin_access_sync
 from courseapp.models import Course, Enrollment, Role
 from courseapp.services import course_load
 
+# The browser tests' shared Chromium and helpers.
+pytest_plugins = ["tests.browser"]
+
 DEMO_COURSE_FILE = Path(__file__).parent / "courseapp" / "courses" / "mlsys-2025.yaml"
 
 SMALL_COURSE_FILE = """

@@ -7,11 +7,14 @@ field, list filters and object pages (another course's object is a 404). TAs and
 are not admin staff. The mixins here are used by the admin of every app with course data.
 """
 
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count
@@ -20,12 +23,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from rest_framework.authtoken.admin import TokenAdmin
 
 from courseapp.accounts import credentials_revoke, password_reset_email_send
 from courseapp.admin_actions import ReasonActionsMixin
 from courseapp.admin_coursefile import CourseFileAdminMixin
 from courseapp.admin_roster import RosterImportAdminMixin
 from courseapp.audit import Via
+from courseapp.dates import format_moment
 from courseapp.enrollments import (
     enrollment_create,
     enrollment_reinstate,
@@ -45,6 +50,15 @@ from presentations.admin_assignment import PaperAssignmentAdminMixin
 
 admin.site.site_header = "courseapp administration"
 admin.site.site_title = "courseapp admin"
+# The sidebar repeats the admin home's list of models and takes a quarter of a 1280-pixel
+# screen, which the lists of course data need (they fit beside their filters without it).
+admin.site.enable_nav_sidebar = False
+# DRF's token list ties its search box to the words "Username" by aria-describedby alone,
+# which axe reports (label-title-only); the box searches by username all the same.
+TokenAdmin.search_help_text = None
+# Django's two-box widget names its search icons with aria-label on a <span> (axe's
+# aria-prohibited-attr): the groups' permissions are a plain list, as the users' are.
+GroupAdmin.filter_horizontal = ()
 admin.site.index_title = "Courses you manage"
 
 
@@ -107,6 +121,17 @@ def scoped_choices(request, model, queryset=None):
     return queryset
 
 
+class ValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter by a text column's values, whose blank value reads "(none)": a link without
+    words is unnamed for a screen reader (axe's link-name)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice = {**choice, "display": "(none)"}
+            yield choice
+
+
 class CourseRelatedFilter(admin.RelatedOnlyFieldListFilter):
     """A list filter offering only related rows of the listed courses.
 
@@ -122,6 +147,9 @@ class CourseRelatedFilter(admin.RelatedOnlyFieldListFilter):
         )
         related = field.related_model
         queryset = related._default_manager.filter(pk__in=in_list)
+        if related is Enrollment:
+            # An enrolment's name is its user's and its course's: read with it, not per row.
+            queryset = queryset.select_related("user", "course")
         if _has_course(related) and _several_courses(request):
             return [
                 (obj.pk, f"{obj} ({obj.course.code})") for obj in queryset.select_related("course")
@@ -134,6 +162,13 @@ class CourseChildFormSet(BaseInlineFormSet):
 
     def _parent_course_id(self):
         return course_id_of(self.instance)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            # The column title "Delete?" is no label: each box says which row it deletes.
+            row = str(form.instance) if form.instance.pk else "this new row"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete {row}"
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -149,7 +184,37 @@ class CourseChildFormSet(BaseInlineFormSet):
         return super().save_new(form, commit=commit)
 
 
-class _ScopedFields:
+def labelled(field: forms.Field | None) -> forms.Field | None:
+    """Give each input of an admin form field its own accessible name.
+
+    A field in a tabular inline has no <label> (its column title is a table heading), and a
+    date-and-time field's two inputs share one label: axe calls all of them unlabelled.
+    Choices drawn as several checkboxes or radios keep their own labels.
+    """
+    if field is None:
+        return None
+    widget = field.widget
+    while isinstance(widget, RelatedFieldWidgetWrapper):
+        widget = widget.widget
+    name = str(field.label)
+    if isinstance(widget, forms.MultiWidget):
+        parts = ["date", "time"] if isinstance(widget, forms.SplitDateTimeWidget) else None
+        for number, part in enumerate(widget.widgets):
+            suffix = parts[number] if parts else str(number + 1)
+            part.attrs.setdefault("aria-label", f"{name}: {suffix}")
+    elif not isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+        widget.attrs.setdefault("aria-label", name)
+    return field
+
+
+class LabelledFields:
+    """Mix into a ModelAdmin or an inline: every input named (see `labelled`)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return labelled(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+
+class _ScopedFields(LabelledFields):
     """Related-field choices limited to the courses the user teaches."""
 
     # A link typed without its scheme (slides, papers) is https today, and Django 6's default.
@@ -201,6 +266,34 @@ class CourseScopedAdmin(_ScopedFields, admin.ModelAdmin):
             raise Http404(f"No {self.opts.verbose_name} with this id in the courses you manage.")
         return obj
 
+    # Dates and times read in the course's own zone, as on its pages: a list in the zone of
+    # the courses it shows (when they share one), a row's page in its course's zone.
+
+    def changelist_view(self, request, extra_context=None):
+        course_id = _row_id(request.GET.get("course__id__exact", ""))
+        ids = [course_id] if course_id is not None else taught_course_ids(request)
+        courses = Course.objects.all() if ids is None else Course.objects.filter(pk__in=ids)
+        zones = set(courses.values_list("time_zone", flat=True).distinct()[:2])
+        return _in_zone(
+            zones.pop() if len(zones) == 1 else None,
+            lambda: super(CourseScopedAdmin, self).changelist_view(request, extra_context),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        field = "time_zone" if self.course_lookup == "pk" else f"{self.course_lookup}__time_zone"
+        row_id = _row_id(unquote(object_id))
+        zone = (
+            self.get_queryset(request).filter(pk=row_id).values_list(field, flat=True).first()
+            if row_id is not None
+            else None
+        )
+        return _in_zone(
+            zone,
+            lambda: super(CourseScopedAdmin, self).change_view(
+                request, object_id, form_url, extra_context
+            ),
+        )
+
     def _in_scope(self, request, obj) -> bool:
         """Whether the user teaches obj's course (with obj None: teaches any course)."""
         ids = taught_course_ids(request)
@@ -246,6 +339,24 @@ class CourseScopedAdmin(_ScopedFields, admin.ModelAdmin):
         if type(obj) in COURSE_FILE_MODELS or isinstance(obj, Course):
             course = obj if isinstance(obj, Course) else obj.course
             course_schedule_changed(course=course)
+
+
+def _row_id(text: str) -> int | None:
+    """A primary key from the URL, or None for anything else (a database would refuse a
+    number of 25 digits; the view itself answers those)."""
+    return int(text) if text.isdigit() and int(text) < 2**63 else None
+
+
+def _in_zone(zone: str | None, view):
+    """The view's response, rendered in `zone` (a zone name; None: the server's)."""
+    if not zone:
+        return view()
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        response = view()
+        # A TemplateResponse renders after the view returns: render it inside the zone.
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    return response
 
 
 class CourseScopedInline(_ScopedFields):
@@ -386,7 +497,7 @@ class CourseAdmin(
             'Version {}, loaded by {} at {} · <a href="{}">Versions, download, upload</a>',
             current.number,
             current.loaded_by or "a command",
-            timezone.localtime(current.loaded_at).strftime("%Y-%m-%d %H:%M"),
+            format_moment(current.loaded_at, course),
             url,
         )
 
@@ -450,7 +561,12 @@ class EnrollmentAdmin(ReasonActionsMixin, CourseScopedAdmin):
         "status",
     )
     list_select_related = ("user", "course")
-    list_filter = (("course", CourseRelatedFilter), "role", "status", "section")
+    list_filter = (
+        ("course", CourseRelatedFilter),
+        "role",
+        "status",
+        ("section", ValuesFilter),
+    )
     search_fields = (
         "user__username",
         "user__email",
@@ -561,7 +677,7 @@ class InstructorUserForm(forms.ModelForm):
 
 
 @admin.register(User)
-class CourseUserAdmin(UserAdmin):
+class CourseUserAdmin(LabelledFields, UserAdmin):
     """Superusers get Django's user admin. Instructors see the people of their courses.
 
     No one but a superuser sets another user's password: people choose their own through an
@@ -571,6 +687,9 @@ class CourseUserAdmin(UserAdmin):
     """
 
     actions = ["send_password_reset"]
+    # Plain lists: Django's two-box widget names its search icons with aria-label on a
+    # <span>, which axe reports (aria-prohibited-attr).
+    filter_horizontal = ()
     instructor_fieldsets = (
         (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -691,7 +810,12 @@ class AuditEntryAdmin(CourseScopedAdmin):
     """The audit log, read-only: per course, filtered by action and actor."""
 
     list_display = ("created_at", "course_code", "actor_label", "action", "object_label", "via")
-    list_filter = (("course", CourseRelatedFilter), "action", "via", "actor_label")
+    list_filter = (
+        ("course", CourseRelatedFilter),
+        "action",
+        "via",
+        ("actor_label", ValuesFilter),
+    )
     search_fields = ("object_label", "actor_label", "action", "reason")
     date_hierarchy = "created_at"
     readonly_fields = (

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from courseapp.dates import format_moment
+
 
 @functools.cache
 def known_time_zones() -> frozenset[str]:
@@ -336,7 +338,7 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         who = self.actor_label or "system"
-        return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_label}"
+        return f"{format_moment(self.created_at)} {who}: {self.action} {self.object_label}"
 
 
 class FeedKey(models.Model):

@@ -176,6 +176,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "courseapp.context_processors.course_navigation",
             ],
+            # |day and |moment, the one date format, in every template.
+            "builtins": ["courseapp.templatetags.dates"],
         },
     },
 ]
@@ -287,6 +289,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Django's own dates (the admin's lists and read-only fields) in the app's one format.
+FORMAT_MODULE_PATH = ["courseapp.formats"]
 
 # Where submitted files live on local disk: outside STATIC_ROOT and never served by the web
 # server. An S3-compatible store is chosen with SUBMISSIONS_STORAGE_BACKEND (for example

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -43,13 +44,19 @@ class CriterionAdmin(CourseScopedAdmin):
         "drop_lowest",
         "feedback_questions",
     )
-    filter_horizontal = ("feedback_questions",)
     # Set by the course file, where its rule (children of equal points) is checked.
     readonly_fields = ("drop_lowest",)
     inlines = [CriterionChildInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("feedback_questions")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # A course has a few questions: checkboxes, not Django's two-box widget, whose
+        # search icons carry aria-label on a <span> (axe's aria-prohibited-attr).
+        if db_field.name == "feedback_questions":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="feedback questions")
     def questions(self, criterion: Criterion) -> str:

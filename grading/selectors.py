@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from courseapp.dates import format_day
 from courseapp.models import Course, Enrollment
 from grading.compute import (
     LeafScore,
@@ -192,8 +193,10 @@ def _slot_text(slot) -> str:
     if slot is None:
         return ""
     meeting = slot.meeting
-    time = f" {slot.starts_at:%H:%M}" if slot.starts_at else ""
-    return f"session {meeting.session_number} slot {slot.position} ({meeting.date}{time})"
+    time = f", {slot.starts_at:%H:%M}" if slot.starts_at else ""
+    return (
+        f"session {meeting.session_number} slot {slot.position} ({format_day(meeting.date)}{time})"
+    )
 
 
 def _node(criterion: Criterion, children: dict[int | None, list[Criterion]]) -> Node:

@@ -6,6 +6,7 @@ from django.db.models import Count
 from courseapp.admin import CourseRelatedFilter, CourseScopedAdmin, taught_course_ids
 from courseapp.admin_actions import ReasonActionsMixin, ReasonForm
 from courseapp.audit import Via
+from courseapp.dates import format_day
 from presentations.models import (
     Category,
     Feedback,
@@ -43,7 +44,7 @@ class MoveForm(ReasonForm):
         self.fields["slot"].queryset = slots
         self.fields["slot"].label_from_instance = lambda slot: (
             f"{slot.course.code}: session {slot.meeting.session_number} "
-            f"({slot.meeting.date:%Y-%m-%d}) slot {slot.position} "
+            f"({format_day(slot.meeting.date)}) slot {slot.position} "
             f"[{slot.booked}/{slot.capacity}]"
         )
 
@@ -208,7 +209,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
     """
 
     list_display = ("student", "number", "paper", "session", "slot_position", "booked_at", "course")
-    list_select_related = ("student__user", "paper", "slot__meeting", "course")
+    list_select_related = ("student__user", "student__course", "paper", "slot__meeting", "course")
     list_filter = (("course", CourseRelatedFilter), ("slot__meeting", CourseRelatedFilter))
     search_fields = ("student__user__username", "student__user__last_name", "paper__title")
     fields = ("course", "student", "number", "paper", "slot", "booked_at", "created_at")
@@ -226,7 +227,7 @@ class PresentationAdmin(ReasonActionsMixin, CourseScopedAdmin):
         if talk.slot is None:
             return "-"
         meeting = talk.slot.meeting
-        return f"{meeting.session_number} ({meeting.date:%Y-%m-%d})"
+        return f"{meeting.session_number} ({format_day(meeting.date)})"
 
     @admin.display(description="slot", ordering="slot__position")
     def slot_position(self, talk: Presentation):
@@ -380,7 +381,12 @@ class FeedbackAdmin(_ReadOnlyAdmin):
     restore), through services that keep the audit log."""
 
     list_display = ("presentation", "reviewer", "by_staff", "hidden", "updated_at", "course")
-    list_select_related = ("presentation__student__user", "reviewer__user", "course")
+    list_select_related = (
+        "presentation__student__user",
+        "reviewer__user",
+        "reviewer__course",
+        "course",
+    )
     list_filter = (("course", CourseRelatedFilter), "by_staff", "hidden")
     inlines = [FeedbackRatingInline]
 
@@ -388,12 +394,17 @@ class FeedbackAdmin(_ReadOnlyAdmin):
 @admin.register(FeedbackExcusal)
 class FeedbackExcusalAdmin(_ReadOnlyAdmin):
     list_display = ("student", "session", "reason", "created_by", "created_at", "course")
-    list_select_related = ("student__user", "session", "created_by", "course")
+    list_select_related = ("student__user", "student__course", "session", "created_by", "course")
     list_filter = (("course", CourseRelatedFilter),)
 
 
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(_ReadOnlyAdmin):
     list_display = ("reviewer", "presentation", "created_at", "course")
-    list_select_related = ("reviewer__user", "presentation__student__user", "course")
+    list_select_related = (
+        "reviewer__user",
+        "reviewer__course",
+        "presentation__student__user",
+        "course",
+    )
     list_filter = (("course", CourseRelatedFilter),)

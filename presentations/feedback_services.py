@@ -20,6 +20,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from courseapp.audit import audit_record
+from courseapp.dates import format_moment
 from courseapp.errors import DomainError
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
@@ -45,7 +46,7 @@ class FeedbackError(DomainError):
 
 
 def _local(moment: dt.datetime, course: Course) -> str:
-    return timezone.localtime(moment, course.tzinfo).strftime("%Y-%m-%d %H:%M")
+    return format_moment(moment, course)
 
 
 class _Atomic:
@@ -577,9 +578,7 @@ def feedback_reminders_send(*, now: dt.datetime | None = None, within_hours: int
                             "course": course,
                             "session": session,
                             "talks": due_talks,
-                            "closes": timezone.localtime(
-                                fs.window_closes(session), course.tzinfo
-                            ).strftime("%A %-d %B %Y, %H:%M"),
+                            "closes": format_moment(fs.window_closes(session), course),
                         },
                     )
                     sent += 1

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from courseapp.audit import audit_entry, audit_record, audit_record_many
+from courseapp.dates import format_day, format_moment
 from courseapp.errors import DomainError
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
@@ -74,7 +75,7 @@ def _check_window(course: Course, session: Meeting, now: dt.datetime) -> None:
 
 
 def _local(moment: dt.datetime, course: Course) -> str:
-    return timezone.localtime(moment, course.tzinfo).strftime("%Y-%m-%d %H:%M")
+    return format_moment(moment, course)
 
 
 # --- locks --------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def _reallocate_reviews(course: Course, *, actor, via: str) -> None:
 def _slot_label(slot: Slot) -> str:
     when = f" at {slot.starts_at:%H:%M}" if slot.starts_at else ""
     return (
-        f"session {slot.meeting.session_number} on {slot.meeting.date:%Y-%m-%d}, "
+        f"session {slot.meeting.session_number} on {format_day(slot.meeting.date)}, "
         f"slot {slot.position}{when}"
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from courseapp.audit import Via
+from courseapp.dates import format_day
 from courseapp.models import STAFF_ROLES, Course, Enrollment, Role
 from courseapp.pages import course_view, refusal_as_message
 from presentations import selectors, services
@@ -50,11 +51,11 @@ def _is_htmx(request) -> bool:
 
 
 def slot_label(slot: Slot) -> str:
-    """Which slot, and when, as a message says it: "session 5, slot 2 (Tue 4 Nov 10:55)"."""
-    day = slot.meeting.date
-    when = f"{day:%a} {day.day} {day:%b}"
+    """Which slot, and when, as a message says it: "session 5, slot 2 (Tue 4 Nov 2025,
+    10:55)"."""
+    when = format_day(slot.meeting.date)
     if slot.starts_at:
-        when += f" {slot.starts_at:%H:%M}"
+        when += f", {slot.starts_at:%H:%M}"
     return f"session {slot.meeting.session_number}, slot {slot.position} ({when})"
 
 

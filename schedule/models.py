@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from courseapp.dates import format_day
 from courseapp.models import Course
 from schedule.times import local_datetime
 
@@ -104,7 +105,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.topic}"
+        return f"{format_day(self.date)} {self.topic}"
 
     def clean(self) -> None:
         if self.week_id and not self.week.contains(self.date):

@@ -1,8 +1,6 @@
 """The account pages in a real browser, on a phone-sized screen and by keyboard."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -10,51 +8,15 @@ from playwright.sync_api import expect
 
 from conftest import enrol, make_user
 from courseapp.models import Role
+from tests.browser import ARTIFACTS, BROWSER_TESTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [
-    pytest.mark.browser,
-    # A developer without Chromium may skip; CI must have it, so there a missing browser fails.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # As in test_browser.py: Playwright's sync API runs an event loop in this thread.
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def dora(course):
-    # Written before Playwright starts (see test_browser.py for why).
     user = make_user("dora", first_name="Dora", last_name="Explorer")
     enrol(user, course, Role.STUDENT)
     return user

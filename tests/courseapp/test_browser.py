@@ -1,61 +1,19 @@
 """One end-to-end walk through a real browser: course page, log in, course dashboard."""
 
-import os
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 
 from conftest import enrol, make_user
 from courseapp.models import Role
+from tests.browser import ARTIFACTS, BROWSER_TESTS, RECORD_CSP_VIOLATIONS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    # A developer without Chromium may skip; CI must have it, so there a missing browser fails.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
-    # the database calls the test makes around it. Set for these tests only (not at import,
-    # which would leak into every later test and subprocess, e.g. `check --deploy`).
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def alice(demo_course):
-    # Rows are written here, before Playwright starts: code running under Playwright's sync
-    # API sits in another greenlet, where Django would open a second database connection
-    # that nothing closes (PostgreSQL then refuses to drop the test database).
+    # Rows are written in fixtures (see tests/browser.py).
     return enrol(make_user("alice"), demo_course, Role.STUDENT)
 
 
@@ -66,7 +24,7 @@ def test_student_logs_in_from_the_course_page_and_lands_on_its_dashboard(
 
     page.goto(f"{live_server.url}/courses/{demo_course.code}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Machine Learning Systems"
-    assert page.locator("#week-6 .week-dates").inner_text() == "10/09"
+    assert page.locator("#week-6 .week-dates").inner_text() == "Thu 9 Oct 2025"
 
     # Styled as a button, but a link whose next is the course dashboard.
     page.locator("main").get_by_role("button", name="Log in", exact=True).click()
@@ -93,17 +51,6 @@ def test_student_logs_in_from_the_course_page_and_lands_on_its_dashboard(
 
 # --- Content-Security-Policy ---------------------------------------------------------------
 
-# Installed before any page script runs (Playwright injects it, outside the page's policy):
-# every violation the browser reports is kept for the test to read.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(
-    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}`
-  );
-});
-"""
-
 
 @pytest.fixture
 def root(demo_course):
@@ -113,7 +60,7 @@ def root(demo_course):
 
 def test_main_pages_keep_the_content_security_policy(root, demo_course, live_server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(RECORD_VIOLATIONS)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     console = []
     page.on(

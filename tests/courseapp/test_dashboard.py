@@ -107,7 +107,7 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     html = client_of(demo_member(Role.STUDENT)).get(dashboard_url(demo_course)).content.decode()
     presentation = card(html, "your_presentation")
     assert "My paper None yet My slot None yet" in presentation
-    assert "Slot sign-up opens on Monday 15 September 2025, 09:00." in presentation
+    assert "Slot sign-up opens on Mon 15 Sep 2025, 09:00." in presentation
     # The demo course assigns papers from rankings, open until 10 October.
     assert re.findall(r'role="button"[^>]*>([^<]+)</a>', html) == ["Rank papers"]
     assert "within 168 hours" in card(html, "feedback_to_give")  # a week, in the demo file
@@ -115,6 +115,16 @@ def test_student_cards_before_sign_up_opens(client_of, demo_course, demo_member,
     assert "No grades released yet." in grades
     assert "In-class presentation (30 points)" in grades
     assert "Course report (70 points)" in grades
+
+
+def test_the_feedback_card_states_the_course_rules(client_of, course, student):
+    course.feedback_window_hours = 48
+    course.feedback_free_misses = 2
+    course.save()
+
+    text = card(client_of(student).get(dashboard_url(course)).content.decode(), "feedback_to_give")
+
+    assert "within 48 hours of its session (2 may be missed without losing points)" in text
 
 
 def test_student_cards_once_sign_up_has_opened(client_of, demo_course, demo_member, time_machine):
@@ -142,7 +152,7 @@ def test_next_meetings_come_from_the_schedule(client_of, demo_course, demo_membe
         "Presentation Session-5",
         "Presentation Session-6",
     ]
-    assert "Thu 30 Oct 10:30 · Room 2465" in text
+    assert "Thu 30 Oct 2025, 10:30 · Room 2465" in text
     assert "Inference and serving" in text
 
 
@@ -210,7 +220,7 @@ BEFORE_FREEZE = dt.datetime(2025, 9, 5, 12, 0, tzinfo=dt.timezone(dt.timedelta(h
 
 @pytest.fixture
 def open_course(course, time_machine):
-    """The small course with slot sign-up open; session 1 (Tue 9 Sep 10:30) has 2 slots."""
+    """The small course with slot sign-up open; session 1 (Tue 9 Sep 2025, 10:30) has 2 slots."""
     time_machine.move_to(BEFORE_FREEZE, tick=False)
     course.signup_opens_at = dt.datetime(2025, 9, 1, 9, 0, tzinfo=BEFORE_FREEZE.tzinfo)
     course.save()
@@ -237,8 +247,8 @@ def test_the_card_shows_my_paper_and_slot(client_of, open_course, student):
     html = client_of(student).get(dashboard_url(open_course)).content.decode()
 
     assert card(html, "your_presentation") == (
-        "Your presentation My paper ZeRO (Training) My slot Session 1, slot 2 (Tue 9 Sep 11:00) "
-        "Your slot and swaps The programme"
+        "Your presentation My paper ZeRO (Training) My slot Session 1, slot 2 "
+        "(Tue 9 Sep 2025, 11:00) Your slot and swaps The programme"
     )
     assert 'role="button"' not in html
 
@@ -266,7 +276,7 @@ def test_the_card_shows_waitlist_positions(client_of, open_course, student, othe
 
     text = talk_card(client_of(student), open_course)
 
-    assert "You are number 2 on the waitlist of session 1 (Tue 9 Sep)." in text
+    assert "You are number 2 on the waitlist of session 1 (Tue 9 Sep 2025)." in text
 
 
 def test_the_card_shows_swaps_both_ways(client_of, open_course, student, other_student):
@@ -286,8 +296,8 @@ def test_the_card_shows_swaps_both_ways(client_of, open_course, student, other_s
     text = talk_card(client_of(student), open_course)
 
     assert (
-        "Carol Shaw asks to swap slots with you: theirs is Session 1, slot 2 (Tue 9 Sep 11:00). "
-        "You asked Bob Builder to swap slots; waiting for an answer."
+        "Carol Shaw asks to swap slots with you: theirs is Session 1, slot 2 "
+        "(Tue 9 Sep 2025, 11:00). You asked Bob Builder to swap slots; waiting for an answer."
     ) in text
     assert text.endswith("Claim a paper Answer the swap request Your slot and swaps The programme")
 
@@ -300,7 +310,7 @@ def test_the_card_in_preference_mode(client_of, open_course, student):
 
     assert (
         "Rank up to 5 papers you would like to present; the instructor assigns them once "
-        "ranking closes. Ranking closes on Saturday 6 September, 18:00. Rank papers Book a slot"
+        "ranking closes. Ranking closes on Sat 6 Sep 2025, 18:00. Rank papers Book a slot"
     ) in talk_card(client, open_course)
 
     preferences_set(
@@ -329,7 +339,7 @@ def test_the_card_lists_each_of_several_talks(client_of, open_course, student):
     text = talk_card(client_of(student), open_course)
 
     assert (
-        "Talk 1 My paper None yet My slot Session 1, slot 1 (Tue 9 Sep 10:30) "
+        "Talk 1 My paper None yet My slot Session 1, slot 1 (Tue 9 Sep 2025, 10:30) "
         "Talk 2 My paper None yet My slot None yet"
     ) in text
 

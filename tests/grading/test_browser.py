@@ -4,9 +4,7 @@ part, and the student sees it; axe finds no serious or critical problem on the g
 Every row is written before Playwright starts (see tests/presentations/test_browser.py).
 """
 
-import os
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
@@ -15,44 +13,17 @@ from courseapp.enrollments import admin_access_sync
 from courseapp.models import Role
 from grading.models import Release, Score
 from grading.services import score_override
+from tests.browser import (
+    ARTIFACTS,
+    BROWSER_TESTS,
+    RECORD_CSP_VIOLATIONS,
+    axe_problems,
+    log_in,
+    tab_to,
+)
 from tests.grading.conftest import enrolment_of, leaf
-from tests.presentations.test_browser import ARTIFACTS, CHROMIUM, log_in, tab_to
 
-AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
@@ -70,17 +41,6 @@ def grading_course(course, student, other_student, ta):
         via="admin",
     )
     return course
-
-
-def axe_problems(page) -> list[str]:
-    """Serious and critical axe violations of the page, one line each."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"
-    )
-    return violations
 
 
 def test_the_instructor_grades_by_keyboard_releases_and_the_student_sees_it(
@@ -167,12 +127,10 @@ def test_the_instructor_grades_by_keyboard_releases_and_the_student_sees_it(
 
 
 def test_the_grading_pages_keep_the_content_security_policy(grading_course, live_server, browser):
-    from tests.courseapp.test_browser import RECORD_VIOLATIONS
-
     course = grading_course
     alice = course.enrollments.get(user__username="alice")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(RECORD_VIOLATIONS)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))

@@ -362,4 +362,4 @@ def test_peer_values_flow_into_the_gradebook(course, graded, fake_feedback):
     # 0.7 * (25 * 0.8 = 20) + 0.3 * 15 = 14 + 4.5
     assert row.leaves["organisation"].value == D("18.50")
     assert row.papers == "ZeRO"
-    assert row.slots.startswith("session 1 slot 1 (2025-09-09")
+    assert row.slots.startswith("session 1 slot 1 (Tue 9 Sep 2025, ")

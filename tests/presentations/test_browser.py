@@ -2,8 +2,6 @@
 dashboard; the same page without JavaScript; screenshots at phone and desktop widths."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,46 +14,15 @@ from courseapp.services import course_load
 from presentations.models import Paper, Presentation, Slot
 from presentations.services import signup_freeze, swap_request
 from schedule.models import Meeting
+from tests.browser import (  # noqa: F401 (CHROMIUM: other tests import it from here)
+    ARTIFACTS,
+    BROWSER_TESTS,
+    CHROMIUM,
+    log_in,
+    tab_to,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    # A developer without Chromium may skip; CI must have it, so there a missing browser fails.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # As in tests/courseapp/test_browser.py: Playwright's sync API runs an event loop in this
-    # thread, and Django would otherwise refuse the database calls around it.
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
@@ -63,8 +30,8 @@ def live_course(db):
     """The demo course with its dates moved by whole weeks so that today is in week 10, as in
     the live demo, and a class that has booked part of it.
 
-    Every row is written here, before Playwright starts (see tests/courseapp/test_browser.py):
-    the test itself reads the database only through the pages.
+    Every row is written here (see tests/browser.py): the test itself reads the database
+    only through the pages.
     """
     spec = parse_course_file(DEMO_COURSE_FILE.read_text())
     weeks = live_shift_weeks(spec=spec, today=timezone.localdate())
@@ -124,26 +91,6 @@ def live_course(db):
     }
 
 
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.keyboard.press("Enter")
-
-
-def tab_to(page, name: str, limit: int = 300) -> None:
-    """Press Tab until the focused element is the one named `name`: keyboard only."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => { const e = document.activeElement;"
-            " return (e.innerText || e.getAttribute('aria-label') || '').trim(); }"
-        )
-        if " ".join(focused.split()) == name:
-            return
-    raise AssertionError(f"Tab never reached {name!r}")
-
-
 def test_a_student_books_a_slot_by_keyboard_and_sees_it_on_the_dashboard(
     live_course, live_server, browser
 ):
@@ -167,7 +114,10 @@ def test_a_student_books_a_slot_by_keyboard_and_sees_it_on_the_dashboard(
     notice.wait_for()
     # htmx swapped the board in place (no reload), and focus went to the message.
     assert page.url == slots_url
-    assert page.evaluate("document.activeElement.hasAttribute('data-focus-after-swap')")
+    # The board's script moves the focus once htmx has settled: wait for it, not a beat.
+    page.wait_for_function(
+        "document.activeElement.hasAttribute('data-focus-after-swap')", timeout=5000
+    )
     assert page.get_by_role("button", name=f"Drop session {number}, slot 2").is_visible()
     page.screenshot(path=str(ARTIFACTS / "slots-1280.png"), full_page=True)
 

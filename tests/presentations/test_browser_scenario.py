@@ -16,11 +16,9 @@ from courseapp.services import course_load
 from presentations.models import Presentation
 from presentations.services import signup_freeze, slot_sign_up
 from schedule.models import Meeting
-from tests.presentations.test_browser import (  # noqa: F401 (fixtures)
-    _allow_orm_beside_playwright,
-    browser,  # noqa: F811
-    pytestmark,
-)
+from tests.browser import BROWSER_TESTS
+
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
@@ -65,7 +63,7 @@ def log_in(page, server: str, username: str, next_url: str) -> None:
     page.wait_for_url(f"{server}{next_url}")
 
 
-def test_rank_assign_book_wait_and_be_promoted(scenario, live_server, browser):  # noqa: F811
+def test_rank_assign_book_wait_and_be_promoted(scenario, live_server, browser):
     course, last = scenario["course"], scenario["last"]
     server, code, number = (
         live_server.url,

@@ -2,14 +2,13 @@
 presenter sees the released summary; axe finds no serious or critical problem on the
 feedback pages, in light and dark mode.
 
-Every row is written before Playwright starts (see tests/presentations/test_browser.py). The
+Every row is written in fixtures (see tests/browser.py). The
 sessions are moved relative to today: session 1 ten days ago (its window closed, alice's
 talk released with two reviews), session 2 yesterday (its window open: alice owes bob's
 talk).
 """
 
 import datetime as dt
-import os
 
 import pytest
 from django.utils import timezone
@@ -17,22 +16,10 @@ from django.utils import timezone
 from presentations.feedback_services import feedback_submit
 from presentations.models import Feedback, Paper, Presentation
 from schedule.models import Meeting
-from tests.grading.test_browser import axe_problems, browser  # noqa: F401 (a fixture)
+from tests.browser import ARTIFACTS, BROWSER_TESTS, axe_problems, log_in
 from tests.presentations.feedback.conftest import SESSION_DATES, enrolment
-from tests.presentations.test_browser import ARTIFACTS, CHROMIUM, log_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
@@ -74,7 +61,7 @@ def check_axe(page, name: str) -> None:
 def test_a_student_gives_feedback_and_sees_what_she_received(
     feedback_course,
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     course = feedback_course
     base = f"{live_server.url}/courses/{course.code}"
@@ -124,7 +111,7 @@ def test_a_student_gives_feedback_and_sees_what_she_received(
     )
 
 
-def test_the_staff_pages_pass_axe(feedback_course, live_server, browser):  # noqa: F811
+def test_the_staff_pages_pass_axe(feedback_course, live_server, browser):
     course = feedback_course
     alice = course.enrollments.get(user__username="alice")
     # Session 1, ten days ago (moved by the fixture), with the two reviews of alice's talk.
