@@ -13,6 +13,7 @@ from django.utils import dateformat, timezone
 DAY = "D j M Y"
 MOMENT = "D j M Y, H:i"
 TIME = "H:i"
+EXACT = "D j M Y, H:i:s"
 
 
 def _zone(zone) -> dt.tzinfo | None:
@@ -42,3 +43,12 @@ def format_moment(value: dt.datetime | None, zone=None) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value, _zone(zone))
     return dateformat.format(value, MOMENT)
+
+
+def format_exact(value: dt.datetime | None, zone=None) -> str:
+    """ "Tue 2 Sep 2025, 10:30:05": a moment to the second, for receipts."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value, _zone(zone))
+    return dateformat.format(value, EXACT)

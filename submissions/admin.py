@@ -48,13 +48,19 @@ class SubmissionAdmin(_ReadOnly, CourseScopedAdmin):
         "submitted_at",
         "pages",
         "size",
-        "sha256",
+        "sha256_start",
         "download",
     )
-    list_select_related = ("deliverable", "student__user", "team", "course")
+    list_select_related = ("deliverable", "student__user", "student__course", "team", "course")
     list_filter = (("course", CourseRelatedFilter), "deliverable__key")
     search_fields = ("student__user__username", "team__name", "sha256")
     exclude = ("file",)
+
+    @admin.display(description="SHA-256", ordering="sha256")
+    def sha256_start(self, submission: Submission) -> str:
+        # The whole digest (64 characters that cannot wrap) is on the submission's own page;
+        # in the list its start tells versions apart and keeps the list inside the page.
+        return f"{submission.sha256[:12]}…"
 
     @admin.display(description="owner")
     def owner(self, submission: Submission) -> str:
@@ -69,14 +75,21 @@ class SubmissionAdmin(_ReadOnly, CourseScopedAdmin):
 @admin.register(Extension)
 class ExtensionAdmin(_ReadOnly, CourseScopedAdmin):
     list_display = ("deliverable", "student", "team", "due", "reason", "granted_by", "course")
-    list_select_related = ("deliverable", "student__user", "team", "granted_by", "course")
+    list_select_related = (
+        "deliverable",
+        "student__user",
+        "student__course",
+        "team",
+        "granted_by",
+        "course",
+    )
     list_filter = (("course", CourseRelatedFilter),)
 
 
 @admin.register(PenaltyWaiver)
 class PenaltyWaiverAdmin(_ReadOnly, CourseScopedAdmin):
     list_display = ("deliverable", "student", "reason", "waived_by", "waived_at", "course")
-    list_select_related = ("deliverable", "student__user", "waived_by", "course")
+    list_select_related = ("deliverable", "student__user", "student__course", "waived_by", "course")
     list_filter = (("course", CourseRelatedFilter),)
 
 

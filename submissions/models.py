@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 
+from courseapp.dates import format_moment
 from courseapp.models import Course, CourseScopedQuerySet, Enrollment
 from grading.models import Criterion
 from schedule.models import Meeting
@@ -296,7 +297,7 @@ class Extension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.deliverable.key} until {self.due:%Y-%m-%d %H:%M}"
+        return f"{self.deliverable.key} until {format_moment(self.due)}"
 
 
 class PenaltyWaiver(models.Model):

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from courseapp.audit import audit_record
+from courseapp.dates import format_moment
 from courseapp.errors import DomainError
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
@@ -184,17 +185,15 @@ def submission_upload(
                 f"A team hands work in with at least {course.team_min_size} members.",
             )
     if deliverable.opens is not None and now < deliverable.opens:
-        local = timezone.localtime(deliverable.opens, course.tzinfo)
         raise SubmissionError(
-            "not_open", f"{deliverable.title} opens on {local:%Y-%m-%d at %H:%M}."
+            "not_open", f"{deliverable.title} opens on {format_moment(deliverable.opens, course)}."
         )
     due = due_for(deliverable=deliverable, student=student, team=team)
     late = lateness(deliverable, submitted_at=now, due=due)
     if late.refused:
-        local = timezone.localtime(due, course.tzinfo)
         raise SubmissionError(
             "late_refused",
-            f"The deadline ({local:%Y-%m-%d %H:%M}) has passed and late work is no longer "
+            f"The deadline ({format_moment(due, course)}) has passed and late work is no longer "
             "accepted.",
         )
 

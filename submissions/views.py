@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from courseapp.audit import Via
+from courseapp.dates import format_moment
 from courseapp.errors import DomainError
 from courseapp.models import STAFF_ROLES, Enrollment, Role
 from courseapp.pages import course_view, refusal_as_message
@@ -196,8 +197,7 @@ def extension_grant(request, course, role, key):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            local = timezone.localtime(due, course.tzinfo)
-            messages.success(request, f"Extension granted until {local:%Y-%m-%d %H:%M}.")
+            messages.success(request, f"Extension granted until {format_moment(due, course)}.")
             return redirect("submissions:deliverable", course.code, key)
     return _staff_detail(request, course, role, deliverable, extension_form=form, status=400)
 

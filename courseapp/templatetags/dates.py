@@ -1,4 +1,5 @@
-"""{{ value|day }} and {{ value|moment }}: the one date format (see courseapp/dates.py).
+"""{{ value|day }}, {{ value|moment }} and {{ value|exact }} (to the second, for receipts): the
+one date format (see courseapp/dates.py).
 
 Both take an optional time zone: {{ version.loaded_at|moment:course }} (a Course or a zone
 name); without it, the active zone, which course pages set to the course's.
@@ -6,7 +7,7 @@ name); without it, the active zone, which course pages set to the course's.
 
 from django import template
 
-from courseapp.dates import format_day, format_moment
+from courseapp.dates import format_day, format_exact, format_moment
 
 register = template.Library()
 
@@ -19,3 +20,8 @@ def day(value, zone=None) -> str:
 @register.filter
 def moment(value, zone=None) -> str:
     return format_moment(value, zone)
+
+
+@register.filter
+def exact(value, zone=None) -> str:
+    return format_exact(value, zone)

@@ -92,7 +92,10 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
         enrolment = Enrollment.objects.get(course=course, user=student)
         course_pages = [
             f"/courses/{course.code}/{path}"
-            for path in ("", "dashboard/", "papers/", "slots/", "programme/", "feedback/")
+            for path in (
+                *("", "dashboard/", "papers/", "slots/", "programme/", "feedback/"),
+                *("deliverables/", "deliverables/literature-review/", "teams/"),
+            )
         ]
         texts |= pages_of(client_of(student), [*course_pages, f"/courses/{course.code}/grades/"])
         texts |= pages_of(
@@ -103,6 +106,8 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
                 f"/courses/{course.code}/statistics/",
                 f"/courses/{course.code}/feedback/",
                 f"/courses/{course.code}/feedback/students/",
+                f"/courses/{course.code}/deliverables/",
+                f"/courses/{course.code}/deliverables/literature-review/",
             ],
         )
         admin_course = f"/admin/courseapp/course/{course.pk}"
@@ -117,7 +122,8 @@ def test_no_page_of_the_demo_writes_a_date_in_another_format(demo, client_of):
                     reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
                     + f"?course__id__exact={course.pk}"
                     for model in admin.site._registry
-                    if model._meta.app_label in ("schedule", "presentations", "grading")
+                    if model._meta.app_label
+                    in ("schedule", "presentations", "grading", "submissions")
                 ),
             ],
         )

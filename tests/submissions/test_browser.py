@@ -6,38 +6,14 @@ Every row is written before Playwright starts (see tests/presentations/test_brow
 """
 
 import datetime as dt
-import os
 
-import pytest
 from django.utils import timezone
 
 from submissions.models import Submission
-from tests.grading.test_browser import AXE, browser  # noqa: F401 - a fixture
-from tests.presentations.test_browser import ARTIFACTS, CHROMIUM, log_in, tab_to
+from tests.browser import ARTIFACTS, BROWSER_TESTS, axe_problems, log_in, tab_to
 from tests.submissions.conftest import pdf_bytes
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium at /usr/bin/chromium",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def _axe_details(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".flatMap(v => v.nodes.slice(0, 3).map(n => v.id + ' ' + n.target.join(' ') + ': '"
-        " + (n.any[0] || n.all[0] || {}).message))"
-    )
+pytestmark = BROWSER_TESTS
 
 
 def _axe_both_modes(page, where: str) -> None:
@@ -45,7 +21,7 @@ def _axe_both_modes(page, where: str) -> None:
         page.emulate_media(color_scheme=scheme)
         # Pico eases colours in over a moment: check the settled page, not a transition.
         page.wait_for_timeout(400)
-        assert _axe_details(page) == [], f"{where} ({scheme})"
+        assert axe_problems(page) == [], f"{where} ({scheme})"
     page.emulate_media(color_scheme="light")
 
 
@@ -56,7 +32,7 @@ def test_a_late_upload_its_receipt_and_its_penalty_in_the_grid(
     other_student,
     instructor,
     live_server,
-    browser,  # noqa: F811 - the fixture imported above
+    browser,
     tmp_path,
 ):
     # Due an hour ago: the upload is late by one started day, 10% off.
