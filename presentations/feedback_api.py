@@ -215,6 +215,22 @@ class _ModerationView(_StaffView):
     def _feedback(self, feedback_id: int) -> Feedback:
         return get_object_or_404(Feedback.objects.for_course(self.course), pk=feedback_id)
 
+    def _moderate(self, service, request: Request, feedback_id: int) -> Response:
+        """Hide or restore (`service`) with the posted reason; the feedback as its author sees
+        it."""
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        feedback = service(
+            feedback=self._feedback(feedback_id),
+            reason=serializer.validated_data.get("reason", ""),
+            actor=request.user,
+            via=Via.API,
+        )
+        feedback = Feedback.objects.select_related(
+            "presentation__slot__meeting", "presentation__paper", "presentation__student__user"
+        ).get(pk=feedback.pk)
+        return Response(MyFeedbackSerializer(feedback).data)
+
 
 class HideView(_ModerationView):
     @extend_schema(
@@ -226,18 +242,7 @@ class HideView(_ModerationView):
         tags=TAGS,
     )
     def post(self, request: Request, code: str, feedback_id: int) -> Response:
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        feedback = services.feedback_hide(
-            feedback=self._feedback(feedback_id),
-            reason=serializer.validated_data.get("reason", ""),
-            actor=request.user,
-            via=Via.API,
-        )
-        feedback = Feedback.objects.select_related(
-            "presentation__slot__meeting", "presentation__paper", "presentation__student__user"
-        ).get(pk=feedback.pk)
-        return Response(MyFeedbackSerializer(feedback).data)
+        return self._moderate(services.feedback_hide, request, feedback_id)
 
 
 class RestoreView(_ModerationView):
@@ -250,18 +255,7 @@ class RestoreView(_ModerationView):
         tags=TAGS,
     )
     def post(self, request: Request, code: str, feedback_id: int) -> Response:
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        feedback = services.feedback_restore(
-            feedback=self._feedback(feedback_id),
-            reason=serializer.validated_data.get("reason", ""),
-            actor=request.user,
-            via=Via.API,
-        )
-        feedback = Feedback.objects.select_related(
-            "presentation__slot__meeting", "presentation__paper", "presentation__student__user"
-        ).get(pk=feedback.pk)
-        return Response(MyFeedbackSerializer(feedback).data)
+        return self._moderate(services.feedback_restore, request, feedback_id)
 
 
 class ExcusalsView(_MemberView):

@@ -16,6 +16,7 @@ from courseapp.admin_roster import course_taught_or_404
 from courseapp.audit import Via
 from courseapp.errors import DomainError
 from courseapp.models import Course
+from submissions.forms import teams_csv_text
 from submissions.models import Deliverable, Extension, PenaltyWaiver, Submission, Team
 from submissions.services import teams_import
 
@@ -133,14 +134,8 @@ class TeamAdmin(_ReadOnly, CourseScopedAdmin):
         form.fields["course"].queryset = taught
         if request.method == "POST" and form.is_valid():
             course = course_taught_or_404(request, str(form.cleaned_data["course"].pk))
-            raw = form.cleaned_data["csv_file"].read(1024 * 1024 + 1)
             try:
-                if len(raw) > 1024 * 1024:
-                    raise ValidationError("The CSV is larger than 1 MB.")
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise ValidationError("The CSV is not UTF-8 text.") from None
+                text = teams_csv_text(form.cleaned_data["csv_file"])
                 result = teams_import(
                     course=course, csv_text=text, actor=request.user, via=Via.ADMIN
                 )

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class UploadForm(forms.Form):
@@ -30,3 +31,17 @@ class TeamInviteForm(forms.Form):
 
 class TeamsImportForm(forms.Form):
     csv_file = forms.FileField(label="CSV file (team,username)")
+
+
+TEAMS_CSV_MAX_BYTES = 1024 * 1024
+
+
+def teams_csv_text(upload) -> str:
+    """The text of an uploaded teams CSV (the page's and the admin's), or ValidationError."""
+    raw = upload.read(TEAMS_CSV_MAX_BYTES + 1)
+    if len(raw) > TEAMS_CSV_MAX_BYTES:
+        raise ValidationError("The CSV is larger than 1 MB.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The CSV is not UTF-8 text.") from None

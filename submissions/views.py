@@ -26,6 +26,7 @@ from submissions.forms import (
     TeamsImportForm,
     UploadForm,
     WaiverForm,
+    teams_csv_text,
 )
 from submissions.models import (
     Deliverable,
@@ -401,14 +402,8 @@ def _staff_teams(request, course, role):
             return redirect("submissions:teams", course.code)
         form = TeamsImportForm(request.POST, request.FILES)
         if form.is_valid():
-            raw = form.cleaned_data["csv_file"].read(1024 * 1024 + 1)
             try:
-                if len(raw) > 1024 * 1024:
-                    raise ValidationError("The CSV is larger than 1 MB.")
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise ValidationError("The CSV is not UTF-8 text.") from None
+                text = teams_csv_text(form.cleaned_data["csv_file"])
                 result = services.teams_import(
                     course=course, csv_text=text, actor=request.user, via=Via.PAGE
                 )
