@@ -4,7 +4,14 @@ slot or a paper (courseapp.inuse)."""
 from django.db.models import Count
 
 from courseapp.inuse import RowChange, register_in_use
-from presentations.models import Paper, Presentation, Slot, WaitlistEntry
+from presentations.models import (
+    FeedbackQuestion,
+    FeedbackRating,
+    Paper,
+    Presentation,
+    Slot,
+    WaitlistEntry,
+)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -67,7 +74,37 @@ def session_waitlists(changes: list[RowChange]) -> dict[int, str]:
     }
 
 
+def question_ratings(changes: list[RowChange]) -> dict[int, str]:
+    """A feedback question that has been rated keeps its scale (the ratings were given on it)
+    and is not deleted."""
+    touched = [
+        change.row.pk
+        for change in changes
+        if change.deleting or change.changes_any("scale_min", "scale_max")
+    ]
+    if not touched:
+        return {}
+    counts = dict(
+        FeedbackRating.objects.filter(question__in=touched)
+        .values_list("question")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    held = {}
+    for change in changes:
+        count = counts.get(change.row.pk, 0)
+        if not count:
+            continue
+        ratings = _plural(count, "rating")
+        if change.deleting:
+            held[change.row.pk] = f"it has {ratings}; it stays"
+        else:
+            held[change.row.pk] = f"its scale changed after {ratings}"
+    return held
+
+
 def register() -> None:
     register_in_use(Slot, slot_bookings)
     register_in_use(Slot, session_waitlists)
     register_in_use(Paper, paper_holders)
+    register_in_use(FeedbackQuestion, question_ratings)

@@ -272,3 +272,56 @@ def test_a_check_is_asked_once_per_load_with_every_change(course, course_file, r
         (2, {"capacity": (1, 3)}),
     ]
     assert not any(change.deleting for change in updates)
+
+
+@pytest.fixture
+def rated(course, student, other_student):
+    """Real peer feedback: `other_student` rated `student`'s talk on the question."""
+    from django.utils import timezone
+
+    from courseapp.models import Enrollment
+    from presentations.models import Feedback, FeedbackRating, Paper, Presentation
+
+    presenter = Enrollment.objects.get(course=course, user=student)
+    reviewer = Enrollment.objects.get(course=course, user=other_student)
+    talk = Presentation.objects.create(
+        course=course,
+        student=presenter,
+        paper=Paper.objects.get(course=course, key="zero"),
+        slot=slot(course, 1),
+    )
+    now = timezone.now()
+    feedback = Feedback.objects.create(
+        course=course, presentation=talk, reviewer=reviewer, submitted_at=now, updated_at=now
+    )
+    FeedbackRating.objects.create(
+        feedback=feedback,
+        question=FeedbackQuestion.objects.get(course=course, key="organisation"),
+        value=4,
+    )
+
+
+def test_real_ratings_hold_their_question_s_scale(course, course_file, rated):
+    text = edit(
+        small_course_text(),
+        "label: Organisation, scale: [1, 5]",
+        "label: Organisation, scale: [0, 10]",
+    )
+
+    problems = refused_load(course_file, text)
+
+    assert problems == [
+        f"feedback_questions[0].scale (line {line_of(text, 'scale: [0, 10]')}): feedback "
+        "question organisation: its scale changed after 1 rating"
+    ]
+
+
+def test_real_ratings_keep_their_question_s_label_editable(course, course_file, rated):
+    text = edit(small_course_text(), "label: Organisation,", "label: Organisation of the talk,")
+
+    output = loadcourse(course_file(text))
+
+    assert (
+        "updated feedback question organisation: label 'Organisation' -> 'Organisation of the talk'"
+        in output
+    )
