@@ -16,12 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from courseapp.audit import audit_record
 from courseapp.dates import format_moment
 from courseapp.errors import DomainError
+from courseapp.locks import LockedWrite
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
 from presentations import feedback_selectors as fs
@@ -49,27 +50,8 @@ def _local(moment: dt.datetime, course: Course) -> str:
     return format_moment(moment, course)
 
 
-class _Atomic:
-    """A transaction with a short lock wait; a lock not had in time, or a constraint the
-    database enforced, becomes a clean refusal."""
-
-    def __enter__(self):
-        self.atomic = transaction.atomic()
-        self.atomic.__enter__()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '5s'")
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        handled = self.atomic.__exit__(kind, error, traceback)
-        if isinstance(error, OperationalError):
-            raise FeedbackError("busy", "The server is busy. Try again.") from error
-        if isinstance(error, IntegrityError):
-            raise FeedbackError(
-                "conflict", "Someone else changed this at the same moment. Try again."
-            ) from error
-        return handled
+def _atomic() -> LockedWrite:
+    return LockedWrite(FeedbackError, "The server is busy.")
 
 
 def _is_rater(enrollment: Enrollment) -> bool:
@@ -182,7 +164,7 @@ def feedback_submit(
     _check_comment(course, questions, comment, errors)
     if errors:
         raise ValidationError(errors)
-    with _Atomic():
+    with _atomic():
         reviewer = (
             Enrollment.objects.select_for_update(of=("self",))
             .select_related("user")
@@ -270,7 +252,7 @@ def feedback_hide(
     aggregates, not counted as given, shown to its author as hidden with the reason."""
     reason = _check_reason(reason)
     now = now or timezone.now()
-    with _Atomic():
+    with _atomic():
         feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
         if feedback.hidden:
             raise FeedbackError("already_hidden", "This feedback is already hidden.")
@@ -292,7 +274,7 @@ def feedback_hide(
 
 def feedback_restore(*, feedback: Feedback, actor, via: str, reason: str = "") -> Feedback:
     """Undo a hide: the feedback counts again."""
-    with _Atomic():
+    with _atomic():
         feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
         if not feedback.hidden:
             raise FeedbackError("not_hidden", "This feedback is not hidden.")
@@ -322,7 +304,7 @@ def feedback_excuse(
         raise FeedbackError("not_student", "Only students owe feedback.")
     if session.course_id != student.course_id or session.kind != Meeting.Kind.PRESENTATION:
         raise FeedbackError("no_such_session", "There is no such presentation session.")
-    with _Atomic():
+    with _atomic():
         if FeedbackExcusal.objects.filter(student=student, session=session).exists():
             raise FeedbackError(
                 "already_excused",
@@ -347,7 +329,7 @@ def feedback_excuse(
 
 def feedback_unexcuse(*, excusal: FeedbackExcusal, actor, via: str) -> None:
     """Withdraw an excusal: the session's talks are owed again."""
-    with _Atomic():
+    with _atomic():
         label = str(excusal)
         audit_record(
             course=excusal.course,
@@ -372,7 +354,7 @@ def feedback_release(
         )
     if session.course_id != course.pk or session.kind != Meeting.Kind.PRESENTATION:
         raise FeedbackError("no_such_session", "There is no such presentation session.")
-    with _Atomic():
+    with _atomic():
         if FeedbackRelease.objects.filter(session=session).exists():
             raise FeedbackError("already_released", "This session's feedback is already released.")
         release = FeedbackRelease.objects.create(
@@ -472,7 +454,7 @@ def review_assignments_allocate(*, course: Course, actor, via: str) -> Allocatio
     are booked, it keeps every assignment whose review has started and re-deals the rest."""
     if course.feedback_scope != Course.FeedbackScope.ASSIGNED:
         raise FeedbackError("not_assigned", "This course does not assign reviews.")
-    with _Atomic():
+    with _atomic():
         # The course row serialises allocations: two runs at once would deal twice.
         Course.objects.select_for_update().filter(pk=course.pk).first()
         talks = fs.booked_talks(course=course)

@@ -18,13 +18,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from courseapp.audit import audit_entry, audit_record, audit_record_many
 from courseapp.dates import format_day, format_moment
 from courseapp.errors import DomainError
+from courseapp.locks import LockedWrite
 from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
 from presentations.models import (
@@ -81,14 +82,6 @@ def _local(moment: dt.datetime, course: Course) -> str:
 # --- locks --------------------------------------------------------------------------------
 
 
-def _short_lock_wait() -> None:
-    # A queue of bookings for one popular slot must not pile up behind a stuck transaction:
-    # past this wait the request fails cleanly ("try again") instead of hanging a worker.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
-
-
 def _lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
     ids = sorted(set(slot_ids))
     rows = (
@@ -111,28 +104,8 @@ def _lock_students(enrollment_ids: Iterable[int]) -> dict[int, Enrollment]:
     return {enrollment.pk: enrollment for enrollment in rows}
 
 
-class _Locked:
-    """Runs a writing service in a transaction with a short lock wait; a lock that cannot be
-    had in time, or a constraint the database enforced, becomes a clean refusal."""
-
-    def __init__(self, busy_message: str = "Many people are changing bookings right now."):
-        self.busy_message = busy_message
-        self.atomic = transaction.atomic()
-
-    def __enter__(self):
-        self.atomic.__enter__()
-        _short_lock_wait()
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        handled = self.atomic.__exit__(kind, error, traceback)
-        if isinstance(error, OperationalError):
-            raise PresentationError("busy", f"{self.busy_message} Try again.") from error
-        if isinstance(error, IntegrityError):
-            raise PresentationError(
-                "conflict", "Someone else changed this at the same moment. Try again."
-            ) from error
-        return handled
+def _locked(busy_message: str = "Many people are changing bookings right now.") -> LockedWrite:
+    return LockedWrite(PresentationError, busy_message)
 
 
 # --- students and their talks -------------------------------------------------------------
@@ -262,7 +235,7 @@ def slot_sign_up(
 ) -> Presentation:
     """Book a slot for one of the student's talks (the first without a slot, or `talk_number`)."""
     now = now or timezone.now()
-    with _Locked():
+    with _locked():
         slot = _lock_slots([slot.pk]).get(slot.pk)
         if slot is None or slot.course_id != student.course_id:
             raise PresentationError("no_such_slot", "There is no such slot in this course.")
@@ -297,7 +270,7 @@ def slot_drop(
     """Give up a booked slot (until the freeze). The first eligible student waiting for the
     session gets the seat in the same transaction. Returns the promoted talk, if any."""
     now = now or timezone.now()
-    with _Locked():
+    with _locked():
         slot = _lock_slots([slot.pk]).get(slot.pk)
         if slot is None or slot.course_id != student.course_id:
             raise PresentationError("no_such_slot", "There is no such slot in this course.")
@@ -389,7 +362,7 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """Wait for a seat in a full session."""
     now = now or timezone.now()
-    with _Locked():
+    with _locked():
         slots = _lock_slots(Slot.objects.filter(meeting=session).values_list("pk", flat=True))
         if not slots or session.course_id != student.course_id:
             raise PresentationError("no_such_session", "There is no such session in this course.")
@@ -444,7 +417,7 @@ def swap_request(
 ) -> SwapRequest:
     """Ask the presenter of another booked talk to trade slots with the student's talk."""
     now = now or timezone.now()
-    with _Locked():
+    with _locked():
         student = _check_student(_lock_students([student.pk]).get(student.pk))
         course = student.course
         target = (
@@ -506,7 +479,7 @@ def swap_accept(
 ) -> SwapRequest:
     """The target accepts: both talks change slots in one transaction, or nothing happens."""
     now = now or timezone.now()
-    with _Locked():
+    with _locked():
         slots = _lock_slots([swap.requester_slot_id, swap.target_slot_id])
         swap = (
             SwapRequest.objects.select_for_update(of=("self",))
@@ -623,7 +596,7 @@ def booking_move(
     reason = (reason or "").strip()
     if not reason:
         raise PresentationError("reason_required", "Say why the booking is moved.")
-    with _Locked():
+    with _locked():
         talk = Presentation.objects.select_related("student", "student__user").get(pk=talk.pk)
         old_id = talk.slot_id
         locked = _lock_slots([i for i in (old_id, slot.pk if slot else None) if i])
@@ -685,7 +658,7 @@ def paper_claim(
 ) -> Presentation:
     """Claim a free paper, first come first served (claim mode, until the deadline)."""
     now = now or timezone.now()
-    with _Locked("Many people are claiming papers right now."):
+    with _locked("Many people are claiming papers right now."):
         locked = (
             Paper.objects.select_for_update(of=("self",))
             .select_related("category")
@@ -826,7 +799,7 @@ def paper_override(
     reason = (reason or "").strip()
     if not reason:
         raise PresentationError("reason_required", "Say why the paper is changed.")
-    with _Locked():
+    with _locked():
         talk = Presentation.objects.select_related("student__user", "paper").get(pk=talk.pk)
         if paper is not None:
             paper = Paper.objects.select_for_update(of=("self",)).get(pk=paper.pk)
@@ -1022,7 +995,7 @@ def papers_assign(*, course: Course, actor, via: str, dry_run: bool = False) -> 
     from presentations.assignment import PaperOption, TalkNeed, solve_assignment
 
     report = AssignmentReport(course_code=course.code, dry_run=dry_run)
-    with _Locked("Papers are being assigned by someone else right now."):
+    with _locked("Papers are being assigned by someone else right now."):
         Course.objects.select_for_update().filter(pk=course.pk).first()
         students = _lock_students(
             Enrollment.objects.for_course(course).students().active().values_list("pk", flat=True)
