@@ -441,7 +441,7 @@ class DeliverableSpec(_Strict):
     title: _text(200, required=True)
     description: _text() = ""
     kind: Literal["file", "text"] = "file"
-    file_types: Annotated[list[Literal["pdf"]], Field(min_length=1)] = ["pdf"]
+    file_types: Annotated[list[Literal["pdf", "zip"]], Field(min_length=1)] = ["pdf"]
     opens: DateTime | None = None
     due: DateTime | None = None
     every: EverySpec | None = None

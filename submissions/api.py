@@ -110,6 +110,7 @@ class SubmissionFileView(CourseAPIView):
         description="The file (or text) of one version. Anyone else gets 404.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR),
             **error_responses(401, 404),
         },
@@ -134,8 +135,8 @@ class SubmissionFileView(CourseAPIView):
             response = FileResponse(
                 handle,
                 as_attachment=True,
-                filename=submission.original_name or f"{submission.deliverable.key}.pdf",
-                content_type="application/pdf",
+                filename=submission.download_name(),
+                content_type=submission.content_type,
             )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"

@@ -96,8 +96,15 @@ class Deliverable(models.Model):
         return timedelta(hours=1) if self.penalty_unit == self.Unit.HOUR else timedelta(days=1)
 
     @property
-    def accepts_pdf(self) -> bool:
-        return self.kind == self.Kind.FILE and (not self.file_types or "pdf" in self.file_types)
+    def accepted_types(self) -> list[str]:
+        """The file types a hand-in may be (FILE_TYPES keys): PDF unless the file says."""
+        return list(self.file_types or ["pdf"]) if self.kind == self.Kind.FILE else []
+
+    @property
+    def accepted_labels(self) -> str:
+        """ "a PDF or a ZIP archive": what the page tells students to hand in."""
+        labels = [FILE_TYPES[kind].label for kind in self.accepted_types]
+        return " or ".join(labels)
 
 
 @dataclass(frozen=True)
@@ -189,6 +196,22 @@ class TeamInvite(models.Model):
         return f"{self.student} invited to {self.team}"
 
 
+@dataclass(frozen=True)
+class FileType:
+    label: str  # "a PDF"
+    content_type: str
+    extension: str
+    magic: bytes  # how the file's content starts
+
+
+# The file types a deliverable may accept (its course file's `file_types`); each is checked by
+# its content, never by its name (submissions.services.file_type_of).
+FILE_TYPES = {
+    "pdf": FileType("a PDF", "application/pdf", "pdf", b"%PDF-"),
+    "zip": FileType("a ZIP archive", "application/zip", "zip", b"PK\x03\x04"),
+}
+
+
 def _upload_to(submission: "Submission", filename: str) -> str:
     # Never the student's file name: it is kept as data (original_name), not as a path.
     owner = f"t{submission.team_id}" if submission.team_id else f"s{submission.student_id}"
@@ -253,6 +276,29 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deliverable.key} v{self.version}"
+
+    def download_name(self) -> str:
+        """The file's name for a download: the student's own, or the deliverable's key."""
+        kind = FILE_TYPES.get(self.file_type or "")
+        default = f"{self.deliverable.key}.{kind.extension if kind else 'bin'}"
+        return self.original_name or default
+
+    @property
+    def content_type(self) -> str:
+        kind = FILE_TYPES.get(self.file_type or "")
+        return kind.content_type if kind else "application/octet-stream"
+
+    @property
+    def file_type(self) -> str | None:
+        """Which of FILE_TYPES the stored file is (read from its first bytes); None for a text."""
+        if not self.file:
+            return None
+        # Its own handle: the download's (self.file) must stay open and where it is.
+        with self.file.storage.open(self.file.name, "rb") as handle:
+            start = handle.read(8)
+        return next(
+            (key for key, kind in FILE_TYPES.items() if start.startswith(kind.magic)), "pdf"
+        )
 
     @property
     def over_page_limit(self) -> bool:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from courseapp.models import Course, Enrollment, Role
 from courseapp.notify import email_on_commit
 from courseapp.permissions import role_in
 from submissions.models import (
+    FILE_TYPES,
     Deliverable,
     Extension,
     PenaltyWaiver,
@@ -58,6 +60,48 @@ def safe_file_name(name: str) -> str:
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
     name = name.lstrip(".") or "submission"
     return name[:200]
+
+
+# A ZIP may hold at most this much once unpacked, in at most this many entries: more is
+# refused rather than unpacked by a grader's machine.
+ZIP_MAX_UNPACKED = 500 * 1024 * 1024
+ZIP_MAX_ENTRIES = 10_000
+
+
+def file_type_of(data: bytes, *, accepted: list[str]) -> str:
+    """Which of the `accepted` FILE_TYPES `data` is, judged by its content (a `.pdf` name on
+    something else does not count); ValidationError when it is none of them."""
+    if "zip" in accepted and data.startswith(FILE_TYPES["zip"].magic):
+        zip_check(data)
+        return "zip"
+    if "pdf" in accepted and (accepted == ["pdf"] or PDF_MAGIC in data[:1024]):
+        return "pdf"  # pdf_pages says whether it really is one
+    labels = " or ".join(FILE_TYPES[kind].label for kind in accepted)
+    raise ValidationError(
+        f"This file is not {labels} (judged by its content, whatever its name says).",
+        code="wrong_type",
+    )
+
+
+def zip_check(data: bytes) -> None:
+    """A ZIP archive that opens, within the entry and unpacked-size limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise ValidationError(
+            "This ZIP archive is damaged and cannot be opened.", code="zip_broken"
+        ) from None
+    if len(entries) > ZIP_MAX_ENTRIES:
+        raise ValidationError(
+            f"This ZIP archive holds {len(entries)} files; at most {ZIP_MAX_ENTRIES}.",
+            code="zip_too_many",
+        )
+    if sum(entry.file_size for entry in entries) > ZIP_MAX_UNPACKED:
+        raise ValidationError(
+            f"Unpacked, this ZIP archive is larger than {_size_text(ZIP_MAX_UNPACKED)}.",
+            code="zip_too_large",
+        )
 
 
 def pdf_pages(data: bytes) -> int:
@@ -211,7 +255,7 @@ def submission_upload(
             raise ValidationError({"file": "Choose a file to upload."})
         try:
             data = _read_upload(upload, limit=deliverable.max_bytes)
-            if deliverable.accepts_pdf:
+            if file_type_of(data, accepted=deliverable.accepted_types) == "pdf":
                 pages = pdf_pages(data)
         except ValidationError as error:
             raise ValidationError({"file": error.messages}) from None

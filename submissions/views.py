@@ -29,6 +29,7 @@ from submissions.forms import (
     teams_csv_text,
 )
 from submissions.models import (
+    FILE_TYPES,
     Deliverable,
     PenaltyWaiver,
     Submission,
@@ -243,7 +244,8 @@ def _zip_name(owner, members, submission: Submission) -> str:
         student = owner.student
         stem = student.student_id or student.user.get_username()
     stem = services.safe_file_name(stem).replace(" ", "_")
-    return f"{stem}_v{submission.version}.{'pdf' if submission.file else 'txt'}"
+    kind = FILE_TYPES.get(submission.file_type) if submission.file else None
+    return f"{stem}_v{submission.version}.{kind.extension if kind else 'txt'}"
 
 
 @course_view(roles=STAFF)
@@ -292,9 +294,11 @@ def submission_file(request, course, role, submission_id):
             handle = submission.file.open("rb")
         except FileNotFoundError:
             raise Http404("The file is missing from storage.") from None
-        name = submission.original_name or f"{submission.deliverable.key}.pdf"
         response = FileResponse(
-            handle, as_attachment=True, filename=name, content_type="application/pdf"
+            handle,
+            as_attachment=True,
+            filename=submission.download_name(),
+            content_type=submission.content_type,
         )
     else:
         response = HttpResponse(submission.text, content_type="text/plain; charset=utf-8")
