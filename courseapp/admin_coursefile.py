@@ -38,6 +38,13 @@ class CourseFileUploadForm(forms.Form):
             raise forms.ValidationError(error.problems) from None
 
 
+def _digest(text: str) -> str:
+    """The previewed text's fingerprint, line ends aside: a browser sends every line break of a
+    form value back as CR LF (the HTML standard's newline normalisation), whatever the file
+    had."""
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
 class CourseFileApplyForm(forms.Form):
     """The previewed text, carried back to be applied exactly as previewed."""
 
@@ -48,9 +55,9 @@ class CourseFileApplyForm(forms.Form):
         cleaned = super().clean()
         text = cleaned.get("text")
         if text is not None:
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if digest != cleaned.get("sha256"):
+            if _digest(text) != cleaned.get("sha256"):
                 raise forms.ValidationError("The preview was altered; upload the file again.")
+            cleaned["text"] = text.replace("\r\n", "\n")
         return cleaned
 
 
@@ -83,9 +90,7 @@ class CourseFileAdminMixin:
         if posted and upload.is_valid():
             text = upload.cleaned_data["file"]
             preview = course_file_preview(text=text, actor=request.user, course=course)
-            apply_form = CourseFileApplyForm(
-                initial={"text": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}
-            )
+            apply_form = CourseFileApplyForm(initial={"text": text, "sha256": _digest(text)})
             return self._course_file_page(
                 request,
                 course,

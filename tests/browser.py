@@ -74,7 +74,8 @@ def tab_to(page, name: str, limit: int = 300) -> None:
         page.keyboard.press("Tab")
         focused = page.evaluate(
             "() => { const e = document.activeElement;"
-            " return (e.innerText || e.getAttribute('aria-label') || '').trim(); }"
+            " return (e.innerText || e.getAttribute('aria-label')"
+            " || (e.tagName === 'INPUT' && e.type === 'submit' ? e.value : '') || '').trim(); }"
         )
         if " ".join(focused.split()) == name:
             return

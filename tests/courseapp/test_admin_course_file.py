@@ -112,3 +112,25 @@ def test_people_without_admin_access_are_sent_to_log_in(client_as, course, stude
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_apply_accepts_the_text_back_with_a_browser_s_line_ends(
+    staff_instructor, course, client_of
+):
+    # Browsers send every line break of a form value back as CR LF.
+    client = client_of(staff_instructor)
+    preview = client.post(url(course), {"file": upload(RENAMED)})
+    carried = preview.context["apply_form"].initial
+
+    applied = client.post(
+        url(course),
+        {
+            "apply": "Apply",
+            "text": carried["text"].replace("\n", "\r\n"),
+            "sha256": carried["sha256"],
+        },
+    )
+
+    assert applied.status_code == 302
+    assert Paper.objects.get(course=course, key="zero").title == "ZeRO: Memory Optimizations"
+    assert CourseFileVersion.objects.get(course=course, number=2).text == RENAMED
