@@ -17,13 +17,13 @@ and prints each time with its query count, which must not depend on N.
 import argparse
 import os
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from throwaway import throwaway_database  # noqa: E402 - benchmarks/, the script's folder
 
 
 def main() -> None:
@@ -32,27 +32,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
 
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    name = f"courseapp_bench_{uuid.uuid4().hex[:8]}"
-    if args.database == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    else:
-        import psycopg
-
-        base = server.rsplit("/", 1)[0]
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseapp.settings")
-    try:
+    with throwaway_database(args.database):
         run(args.students, args.database)
-    finally:
-        if args.database == "postgres":
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "{name}"')
 
 
 def run(students: int, database: str) -> None:
